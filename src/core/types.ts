@@ -1,0 +1,134 @@
+// Core data types shared by every layer. Pure: no I/O here.
+
+/** A parsed Docker/OCI image reference (see parse-reference.ts). */
+export interface ParsedReference {
+  /** The registry host as written, or `docker.io` when none was written. Lowercased. May carry a port. */
+  registry: string;
+  /** True when the reference named no registry and `docker.io` was implied. */
+  implicitRegistry: boolean;
+  /** Repository path as written (without registry), e.g. `nginx`, `aws-observability/aws-otel-collector`. */
+  path: string;
+  /** Repository path in canonical form: `library/` added for single-component Docker Hub names. */
+  repository: string;
+  /** Tag as written, or undefined. */
+  tag?: string;
+  /** Digest as written (`sha256:…`), or undefined. */
+  digest?: string;
+}
+
+export type Severity = 'error' | 'warning' | 'note';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'note'];
+
+export type Role = 'app' | 'init' | 'sidecar';
+
+export type Format = 'kubernetes' | 'ecs-task-definition' | 'cloudformation';
+
+/** A half-open range of UTF-16 offsets into the original text of a file. */
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
+export interface Position {
+  line: number; // 1-based
+  column: number; // 1-based, UTF-16 code units
+}
+
+export interface Location {
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface Workload {
+  /** Kubernetes kind (`Deployment`), `TaskDefinition` for ECS, `AWS::ECS::TaskDefinition` for CloudFormation, `Job` for Batch. */
+  kind: string;
+  /** Kubernetes metadata.name, ECS family, CloudFormation logical id. */
+  name?: string;
+  namespace?: string;
+}
+
+export interface Container {
+  name?: string;
+  role: Role;
+  /** Why this role was given (e.g. `essential: false`, `known sidecar image`), for messages. */
+  roleReason?: string;
+}
+
+/** How the image string was written in the source, so a fix can keep the style. */
+export type ScalarStyle = 'plain' | 'single' | 'double' | 'json' | 'block';
+
+/** One image reference found in a file, with its exact place. */
+export interface ImageRef {
+  /** The image string's decoded value. */
+  raw: string;
+  format: Format;
+  location: Location;
+  /** Exact range of the image string's characters in the original text (inside quotes). */
+  range: TextRange;
+  style: ScalarStyle;
+  workload: Workload;
+  container: Container;
+  /**
+   * Set when the value cannot be judged literally: a template (`{{ … }}`, `${VAR}`),
+   * a placeholder (`<IMAGE>`), or an intrinsic function with no literal value.
+   */
+  unresolvable?: string;
+  /** Set when the literal came from somewhere else than the image key, e.g. a CloudFormation parameter default. */
+  via?: string;
+}
+
+export interface Fix {
+  /** The proposed new image string. */
+  replacement: string;
+  range: TextRange;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  location: Location;
+  image?: {
+    raw: string;
+    registry?: string;
+    repository?: string;
+    tag?: string;
+    digest?: string;
+  };
+  container?: Container;
+  workload?: Workload;
+  fix?: Fix;
+}
+
+/** A file that was not scanned, with the reason (binary, too large, not UTF-8, unreadable, …). */
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+export interface FileResult {
+  path: string;
+  format?: Format;
+  refs: ImageRef[];
+  findings: Finding[];
+  skipped?: Skipped;
+}
+
+export interface Summary {
+  filesScanned: number;
+  filesSkipped: number;
+  refsFound: number;
+  bySeverity: Record<Severity, number>;
+  byRule: Record<string, number>;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  skipped: Skipped[];
+  /** Errors that stopped part of the scan (an unreadable path given on the command line). */
+  errors: string[];
+  summary: Summary;
+}
