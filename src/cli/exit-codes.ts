@@ -1,0 +1,26 @@
+// Exit codes are named constants; getExitCode is pure.
+import type { ScanResult, Severity } from '../core/types.js';
+
+export const ExitCode = {
+  /** Nothing at or above the --fail-on threshold. */
+  OK: 0,
+  /** Findings at or above the threshold. */
+  FINDINGS: 1,
+  /** Usage or configuration error. */
+  USAGE: 2,
+  /** The scan could not complete (an input path could not be read, a reference could not be checked). */
+  INCOMPLETE: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type FailOn = Severity | 'never';
+export const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'note', 'never'];
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
+
+export function getExitCode(result: Pick<ScanResult, 'findings' | 'errors'>, failOn: FailOn): ExitCode {
+  if (result.errors.length > 0) return ExitCode.INCOMPLETE;
+  if (failOn === 'never') return ExitCode.OK;
+  const threshold = RANK[failOn];
+  return result.findings.some((finding) => RANK[finding.severity] >= threshold) ? ExitCode.FINDINGS : ExitCode.OK;
+}

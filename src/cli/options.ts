@@ -1,0 +1,17 @@
+// Option parsers shared by commands. A bad value is a usage error (exit 2).
+import { InvalidArgumentError } from 'commander';
+
+/** `10485760`, `512K`, `10M`, `10MiB`, `1G`. */
+export function parseSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?$/i.exec(value.trim());
+  if (match === null) throw new InvalidArgumentError('expected a size such as 10485760, 512K or 10M');
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+}

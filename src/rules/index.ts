@@ -1,0 +1,33 @@
+// The rule registry: a missing entry fails to compile.
+import invalidReference from './invalid-reference.js';
+import latestTag from './latest-tag.js';
+import missingTag from './missing-tag.js';
+import mutableTag from './mutable-tag.js';
+import parseError from './parse-error.js';
+import partialVersionTag from './partial-version-tag.js';
+import undigestedTag from './undigested-tag.js';
+import unresolvableReference from './unresolvable-reference.js';
+import type { Rule } from './types.js';
+
+export type RuleId =
+  | 'latest-tag'
+  | 'missing-tag'
+  | 'mutable-tag'
+  | 'partial-version-tag'
+  | 'undigested-tag'
+  | 'invalid-reference'
+  | 'unresolvable-reference'
+  | 'parse-error';
+
+export const RULES = {
+  'latest-tag': latestTag,
+  'missing-tag': missingTag,
+  'mutable-tag': mutableTag,
+  'partial-version-tag': partialVersionTag,
+  'undigested-tag': undigestedTag,
+  'invalid-reference': invalidReference,
+  'unresolvable-reference': unresolvableReference,
+  'parse-error': parseError,
+} satisfies { [Id in RuleId]: Rule<Id> };
+
+export const RULE_IDS = Object.keys(RULES) as RuleId[];

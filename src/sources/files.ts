@@ -1,0 +1,144 @@
+// Finds and reads the files a scan looks at: directories recursively (skipping .git and
+// node_modules, following no symlink loop), single files, and `-` for stdin. Each file is
+// checked before it is scanned: size limit, binary content, UTF-8.
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
+const SCANNED_EXTENSIONS = /\.(ya?ml|json|template)$/i;
+
+export type SourceItem =
+  | { kind: 'file'; path: string; text: string }
+  | { kind: 'skipped'; path: string; reason: string }
+  | { kind: 'error'; path: string; message: string };
+
+export interface SourceOptions {
+  maxFileBytes?: number;
+  /** Read stdin for `-`. */
+  stdin?: () => Promise<Buffer>;
+  /** Only these files (paths as they will be reported), e.g. from --changed-since. */
+  filter?: (path: string) => boolean;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes a file's bytes, or says why it is not a text file we can scan. */
+export function decode(bytes: Uint8Array, maxBytes: number): { text: string } | { reason: string } {
+  if (bytes.length > maxBytes) return { reason: `larger than the ${formatBytes(maxBytes)} limit (${formatBytes(bytes.length)}); raise it with --max-file-size` };
+  const head = bytes.subarray(0, 8192);
+  if (head.includes(0)) return { reason: 'binary file (contains NUL bytes)' };
+  try {
+    return { text: decoder.decode(bytes) };
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    return { reason: `not valid UTF-8 (first invalid byte at offset ${at})` };
+  }
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  // Binary search for the shortest prefix that fails to decode.
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
+      low = mid + 1;
+    } catch {
+      high = mid;
+    }
+  }
+  return low;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  return `${n} B`;
+}
+
+async function readChecked(path: string, maxBytes: number): Promise<SourceItem> {
+  try {
+    const info = await stat(path);
+    if (info.size > maxBytes) return { kind: 'skipped', path, reason: `larger than the ${formatBytes(maxBytes)} limit (${formatBytes(info.size)}); raise it with --max-file-size` };
+    const decoded = decode(await readFile(path), maxBytes);
+    return 'text' in decoded ? { kind: 'file', path, text: decoded.text } : { kind: 'skipped', path, reason: decoded.reason };
+  } catch (err) {
+    return { kind: 'skipped', path, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+  }
+}
+
+async function* walk(dir: string, seen: Set<string>, options: SourceOptions): AsyncGenerator<SourceItem> {
+  let real: string;
+  try {
+    real = await realpath(dir);
+  } catch (err) {
+    yield { kind: 'skipped', path: dir, reason: `cannot resolve: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return;
+  }
+  if (seen.has(real)) {
+    yield { kind: 'skipped', path: dir, reason: 'symlink loop (directory already visited)' };
+    return;
+  }
+  seen.add(real);
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    yield { kind: 'skipped', path: dir, reason: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = await stat(path);
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      } catch {
+        yield { kind: 'skipped', path, reason: 'broken symlink' };
+        continue;
+      }
+    }
+    if (isDir) {
+      if (!SKIP_DIRS.has(entry.name)) yield* walk(path, seen, options);
+    } else if (isFile && SCANNED_EXTENSIONS.test(entry.name)) {
+      if (options.filter !== undefined && !options.filter(path)) continue;
+      yield await readChecked(path, maxBytes);
+    }
+  }
+}
+
+/** Every input file, in a stable order; files named on the command line are read whatever their extension. */
+export async function* sources(paths: readonly string[], options: SourceOptions = {}): AsyncGenerator<SourceItem> {
+  const seen = new Set<string>();
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  for (const path of paths) {
+    if (path === '-') {
+      const bytes = await (options.stdin ?? readStdin)();
+      const decoded = decode(bytes, maxBytes);
+      yield 'text' in decoded ? { kind: 'file', path: '<stdin>', text: decoded.text } : { kind: 'skipped', path: '<stdin>', reason: decoded.reason };
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      yield { kind: 'error', path, message: `${path}: cannot read: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : ((err as NodeJS.ErrnoException).code ?? String(err))}` };
+      continue;
+    }
+    if (info.isDirectory()) yield* walk(path, seen, options);
+    else if (options.filter === undefined || options.filter(path)) yield await readChecked(path, maxBytes);
+  }
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
