@@ -5,10 +5,12 @@ import { scanCommand } from './scan.js';
 import { VERSION } from './version.js';
 
 export function program(): Command {
-  return new Command('imagedrift')
+  const commands = [scanCommand()];
+  // addCommand() does not pass on settings: every command reports usage errors the same way.
+  for (const command of commands) command.showHelpAfterError().exitOverride();
+  const main = new Command('imagedrift')
     .description('Audit container image references in ECS task definitions, CloudFormation and Kubernetes manifests for version drift.')
     .version(VERSION, '-V, --version')
-    .addCommand(scanCommand())
     .addHelpText(
       'after',
       `
@@ -18,6 +20,8 @@ Examples:
     )
     .showHelpAfterError()
     .exitOverride();
+  for (const command of commands) main.addCommand(command);
+  return main;
 }
 
 try {

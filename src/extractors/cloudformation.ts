@@ -30,6 +30,8 @@ interface Candidate {
   via?: string;
   node: Node;
   unresolvable?: string;
+  /** How an unliteral value is quoted in messages (`!Ref AppImage`). */
+  raw?: string;
 }
 
 function candidates(node: Node, template: Node, depth = 0): Candidate[] {
@@ -46,12 +48,15 @@ function candidates(node: Node, template: Node, depth = 0): Candidate[] {
       const parameter = name === undefined ? undefined : getPath(template, 'Parameters', name);
       const fallback = literal(get(parameter, 'Default'));
       if (name !== undefined && fallback !== undefined) return [{ scalar: fallback, node: fallback, via: `parameter \`${name}\` default` }];
-      return [{ node, unresolvable: name === undefined ? '!Ref with no literal value' : parameter === undefined ? `!Ref ${name} is not a template parameter` : `!Ref ${name} has no literal Default` }];
+      const raw = `!Ref ${name ?? ''}`;
+      return [{ node, raw, unresolvable: name === undefined ? '!Ref with no literal value' : parameter === undefined ? `${name} is not a template parameter` : `parameter \`${name}\` has no literal Default` }];
     }
     case 'Fn::Sub': {
+      // The string is judged as written: the rules read a literal tag behind templated parts
+      // (`${AWS::AccountId}.dkr.ecr…/app:latest`) and call the rest unresolvable.
       const scalar = literal(call.arg);
-      if (scalar !== undefined && !String(scalar.value).includes('${')) return [{ scalar, node }];
-      return [{ node, unresolvable: '!Sub with variables has no literal value' }];
+      if (scalar !== undefined) return [{ scalar, node }];
+      return [{ node, unresolvable: '!Sub with a variable map has no literal value' }];
     }
     case 'Fn::If': {
       const [, whenTrue, whenFalse] = items(call.arg);
@@ -116,7 +121,8 @@ function extractTemplate(template: Node, ctx: ExtractContext, out: ImageRef[]): 
           if (candidate.scalar !== undefined) {
             out.push(refFromScalar(candidate.scalar, FORMAT, workload, role, ctx, candidate.via !== undefined ? { via: candidate.via } : {}));
           } else {
-            const raw = ctx.text.slice(candidate.node.nodeRange.start, candidate.node.nodeRange.end);
+            const written = ctx.text.slice(candidate.node.nodeRange.start, candidate.node.nodeRange.end);
+            const raw = candidate.raw ?? (candidate.node.tag !== undefined ? `${candidate.node.tag} ${written}` : written);
             out.push(unresolvableRef(candidate.node, raw, candidate.unresolvable ?? 'no literal value', FORMAT, workload, role, ctx));
           }
         }

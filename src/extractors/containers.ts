@@ -76,7 +76,7 @@ export function unresolvableRef(
 ): ImageRef {
   const range = node.type === 'scalar' ? node.range : node.nodeRange;
   return {
-    raw,
+    raw: condense(raw),
     format,
     location: ctx.lines.location(ctx.path, range),
     range,
@@ -85,4 +85,10 @@ export function unresolvableRef(
     container,
     unresolvable: reason,
   };
+}
+
+/** One line, at most 120 characters: how an unliteral value is quoted in messages. */
+function condense(raw: string): string {
+  const line = raw.replace(/\s+/g, ' ').trim();
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
 }

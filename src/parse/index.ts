@@ -4,13 +4,13 @@ import { parseJson } from './json.js';
 import type { ParsedFile } from './tree.js';
 import { parseYaml } from './yaml.js';
 
+/** A JSON document starts with `[` or with `{` followed by a key or `}` (not `{{`, a template). */
 export function looksLikeJson(text: string): boolean {
-  const match = /^[\s\uFEFF]*(\S)/.exec(text);
-  return match?.[1] === '{' || match?.[1] === '[';
+  return /^[\s\uFEFF]*(\[|\{\s*["}])/.test(text);
 }
 
 export function parseText(text: string): ParsedFile {
-  // A BOM becomes a space of the same length so every offset still points into the original text.
-  const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
-  return looksLikeJson(source) ? parseJson(source) : parseYaml(source);
+  if (!looksLikeJson(text)) return parseYaml(text); // the YAML lexer knows the BOM itself
+  // For JSON a BOM becomes a space of the same length, so every offset still points into the original text.
+  return parseJson(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
 }

@@ -4,9 +4,10 @@ import type { ImageRef } from '../core/types.js';
 export function describeWorkload(ref: ImageRef): string {
   const { kind, name, namespace } = ref.workload;
   const label = name === undefined ? '' : ` \`${namespace !== undefined ? `${namespace}/` : ''}${name}\``;
-  if (kind === 'TaskDefinition' || kind === 'AWS::ECS::TaskDefinition') return `task definition${label}`;
-  if (kind === 'JobDefinition' || kind === 'AWS::Batch::JobDefinition') return `job definition${label}`;
-  return `${kind}${label}`;
+  const article = name === undefined ? 'a ' : '';
+  if (kind === 'TaskDefinition' || kind === 'AWS::ECS::TaskDefinition') return `${article}task definition${label}`;
+  if (kind === 'JobDefinition' || kind === 'AWS::Batch::JobDefinition') return `${article}job definition${label}`;
+  return `${article}${kind}${label}`;
 }
 
 /** "sidecar `aws-otel-collector` in task definition `app`" */

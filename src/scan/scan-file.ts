@@ -15,6 +15,22 @@ const IMAGE_KEY = /(^|[\s{,"'])image["']?\s*:/im;
 /** Go/Helm template directives, which make a file a template rather than YAML. */
 const GO_TEMPLATE = /\{\{-?\s*(if|range|with|define|include|template|end|else|toYaml|\/\*)/;
 
+/**
+ * A YAML alias that repeats a whole workload yields its references again at the anchor's range:
+ * the same text, the same container, so one finding is enough.
+ */
+function dedupeAliased(refs: ImageRef[]): void {
+  const seen = new Set<string>();
+  let kept = 0;
+  for (const ref of refs) {
+    const key = `${ref.range.start}:${ref.range.end}:${ref.workload.kind}:${ref.workload.name ?? ''}:${ref.container.name ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    refs[kept++] = ref;
+  }
+  refs.length = kept;
+}
+
 export interface ScanOptions {
   policy: Policy;
 }
@@ -50,13 +66,14 @@ export class FileScanner {
       format ??= extractor.format;
       refs.push(...extractor.extract(root, ctx));
     }
+    dedupeAliased(refs);
     const findings: Finding[] = judge(refs, this.options.policy);
     const result: FileResult = { path, refs, findings, ...(format !== undefined ? { format } : {}) };
     if (parsed.error !== undefined) {
       const lineStart = text.lastIndexOf('\n', parsed.error.offset - 1) + 1;
       const lineEnd = text.indexOf('\n', parsed.error.offset);
       const errorLine = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-      if (parsed.syntax === 'yaml' && GO_TEMPLATE.test(text)) {
+      if (GO_TEMPLATE.test(text)) {
         result.skipped = { path, reason: 'a Go/Helm template, not plain YAML: scan the rendered output (helm template … | imagedrift scan -)' };
       } else if (errorLine.includes('{{')) {
         const where = lines.position(parsed.error.offset);
