@@ -1,0 +1,144 @@
+// `imagedrift pin`: resolve each unique reference once, then for each file plan the edits, check
+// the edited text reads back as intended, refuse a file that changed since it was read, and write
+// it atomically. A second run changes nothing: pinned references have digests.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createTwoFilesPatch } from 'diff';
+import { canonicalReference, parseReference } from '../core/parse-reference.js';
+import type { Finding, ImageRef, ParsedReference } from '../core/types.js';
+import { FileScanner } from '../scan/scan-file.js';
+import type { ScanOptions } from '../scan/scan-file.js';
+import { sources } from '../sources/files.js';
+import type { SourceOptions } from '../sources/files.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { applyAndVerify, planFile, pinnedValue } from './plan.js';
+import type { PinOptions, PinTarget, Proposal } from './plan.js';
+
+/** The rules whose findings a pin answers. */
+export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'undigested-tag']);
+
+export type ProposalOutcome = { ok: true; proposal: Proposal } | { ok: false; reason: string };
+
+export interface PinRunOptions extends PinOptions, ScanOptions, SourceOptions {
+  /** Finds the digest (and version tag) for a reference; called once per unique reference. */
+  propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;
+  /** Which findings to act on (`--only` rule, role or path); all pinnable ones by default. */
+  only?: (finding: Finding) => boolean;
+  /** Print a unified diff instead of writing. */
+  dryRun?: boolean;
+  /** Called after a file is planned and verified, just before the on-disk check and the write. */
+  beforeWrite?: (path: string) => void;
+}
+
+export interface LeftAlone {
+  path: string;
+  line: number;
+  column: number;
+  image: string;
+  reason: string;
+}
+
+export interface FileOutcome {
+  path: string;
+  pinned: Array<{ line: number; column: number; from: string; to: string }>;
+  /** Why the whole file was left untouched, when it was. */
+  refused?: string;
+  diff?: string;
+  written: boolean;
+}
+
+export interface PinReport {
+  files: FileOutcome[];
+  left: LeftAlone[];
+  skipped: Array<{ path: string; reason: string }>;
+  errors: string[];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function key(ref: ImageRef): string {
+  return `${ref.location.line}:${ref.location.column}:${ref.container.name ?? ''}`;
+}
+
+/** The references of one scanned file that the pin should act on, with their parsed form. */
+function selectTargets(refs: readonly ImageRef[], findings: readonly Finding[], only: PinRunOptions['only']): Array<{ ref: ImageRef; parsed: ParsedReference }> {
+  const wanted = new Set(findings.filter((f) => PINNABLE_RULES.has(f.ruleId) && (only === undefined || only(f))).map((f) => `${f.location.line}:${f.location.column}:${f.container?.name ?? ''}`));
+  const out: Array<{ ref: ImageRef; parsed: ParsedReference }> = [];
+  for (const ref of refs) {
+    if (!wanted.has(key(ref)) || ref.unresolvable !== undefined) continue;
+    const outcome = parseReference(ref.raw);
+    if (outcome.ok && outcome.ref.digest === undefined) out.push({ ref, parsed: outcome.ref });
+  }
+  return out;
+}
+
+export async function pinPaths(paths: readonly string[], options: PinRunOptions): Promise<PinReport> {
+  const scanner = new FileScanner(options);
+  const report: PinReport = { files: [], left: [], skipped: [], errors: [] };
+
+  // Pass 1: find what to pin, without keeping any text, and resolve each unique reference once.
+  const unique = new Map<string, ParsedReference>();
+  for await (const item of sources(paths, options)) {
+    if (item.kind === 'error') report.errors.push(item.message);
+    else if (item.kind === 'skipped') report.skipped.push({ path: item.path, reason: item.reason });
+    else {
+      const scanned = scanner.scan(item.path, item.text);
+      for (const { parsed } of selectTargets(scanned.refs, scanned.findings, options.only)) unique.set(canonicalReference(parsed), parsed);
+    }
+  }
+  const proposals = new Map<string, ProposalOutcome>();
+  await Promise.all([...unique].map(async ([canonical, parsed]) => proposals.set(canonical, await options.propose(parsed).catch((err: unknown) => ({ ok: false as const, reason: String(err) })))));
+
+  // Pass 2: each file read again, planned, verified and written (or diffed).
+  for await (const item of sources(paths, { ...options, stdin: undefined })) {
+    if (item.kind !== 'file' || item.path === '<stdin>') continue;
+    const result = scanner.scan(item.path, item.text);
+    if (result.skipped !== undefined || result.findings.some((f) => f.ruleId === 'parse-error')) {
+      const selected = selectTargets(result.refs, result.findings, options.only);
+      if (selected.length > 0) report.files.push({ path: item.path, pinned: [], written: false, refused: 'the file does not parse cleanly (see `imagedrift scan`); fix it first' });
+      continue;
+    }
+    const targets: PinTarget[] = [];
+    for (const { ref, parsed } of selectTargets(result.refs, result.findings, options.only)) {
+      const outcome = proposals.get(canonicalReference(parsed));
+      if (outcome === undefined) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: 'not resolved (the file changed during the run)' });
+      else if (!outcome.ok) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: outcome.reason });
+      else targets.push({ ref, parsed, proposal: outcome.proposal });
+    }
+    if (targets.length === 0) continue;
+    const plan = planFile(item.text, targets, options);
+    for (const { ref, reason } of plan.left) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason });
+    const outcome: FileOutcome = {
+      path: item.path,
+      pinned: plan.pins.map(({ ref, value }) => ({ line: ref.location.line, column: ref.location.column, from: ref.raw, to: value })),
+      written: false,
+    };
+    report.files.push(outcome);
+    if (plan.pins.length === 0) continue;
+    const verdict = applyAndVerify(item.path, item.text, plan, scanner, result.refs.length);
+    if (!verdict.ok) {
+      outcome.refused = `the edited file would not read back as intended: ${verdict.problems.join('; ')}`;
+      outcome.pinned = [];
+      continue;
+    }
+    if (options.dryRun) {
+      outcome.diff = createTwoFilesPatch(item.path, item.path, item.text, verdict.output, undefined, undefined, { context: 3 });
+      continue;
+    }
+    options.beforeWrite?.(item.path);
+    // Refuse a file that changed on disk since it was read.
+    const current = await readFile(item.path, 'utf8').catch(() => undefined);
+    if (current === undefined || sha256(current) !== sha256(item.text)) {
+      outcome.refused = 'the file changed on disk while imagedrift was working on it; run again';
+      outcome.pinned = [];
+      continue;
+    }
+    writeFileAtomic(item.path, verdict.output);
+    outcome.written = true;
+  }
+  return report;
+}
+
+export { pinnedValue };

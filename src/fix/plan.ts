@@ -1,0 +1,109 @@
+// Plans the edits that pin one file's references, and checks the edited text reads back as
+// intended before anything is written. Pure: text and proposals in, edits and verdicts out.
+import { formatReference } from '../core/parse-reference.js';
+import type { ImageRef, ParsedReference } from '../core/types.js';
+import type { FileScanner } from '../scan/scan-file.js';
+import { renderValue } from './render.js';
+import { applyEdits, mapOffset } from './text-edit.js';
+import type { TextEdit } from './text-edit.js';
+
+export type PinStyle = 'tag-digest' | 'digest';
+
+export interface Proposal {
+  digest: string;
+  /** The version tag that shares the digest, for `latest` or no tag (`v0.28.0`). */
+  versionTag?: string;
+}
+
+export interface PinTarget {
+  ref: ImageRef;
+  parsed: ParsedReference;
+  proposal: Proposal;
+}
+
+export interface PinOptions {
+  style: PinStyle;
+  /** Replace `latest` (or no tag) by the version tag that shares its digest. */
+  upgradeLatest: boolean;
+}
+
+export interface PlannedPin {
+  ref: ImageRef;
+  value: string;
+}
+
+export interface FilePlan {
+  edits: TextEdit[];
+  pins: PlannedPin[];
+  left: Array<{ ref: ImageRef; reason: string }>;
+}
+
+/** The pinned reference: `repo:tag@sha256:…` (default) or `repo@sha256:…`. */
+export function pinnedValue(parsed: ParsedReference, proposal: Proposal, options: PinOptions): { value: string; tag?: string } {
+  const floating = parsed.tag === undefined || parsed.tag === 'latest';
+  const tag = floating && options.upgradeLatest && proposal.versionTag !== undefined ? proposal.versionTag : parsed.tag;
+  if (options.style === 'digest') return { value: formatReference(parsed, { tag: undefined, digest: proposal.digest }), ...(tag !== undefined ? { tag } : {}) };
+  return { value: formatReference(parsed, { tag, digest: proposal.digest }), ...(tag !== undefined ? { tag } : {}) };
+}
+
+function lineEndAt(text: string, offset: number): number {
+  const newline = text.indexOf('\n', offset);
+  const end = newline === -1 ? text.length : newline;
+  return end > offset && text[end - 1] === '\r' ? end - 1 : end;
+}
+
+export function planFile(text: string, targets: readonly PinTarget[], options: PinOptions): FilePlan {
+  const edits: TextEdit[] = [];
+  const pins: PlannedPin[] = [];
+  const left: FilePlan['left'] = [];
+  const lineCounts = new Map<number, number>();
+  for (const { ref } of targets) lineCounts.set(ref.location.line, (lineCounts.get(ref.location.line) ?? 0) + 1);
+  for (const { ref, parsed, proposal } of targets) {
+    const source = text.slice(ref.range.start, ref.range.end);
+    const { value, tag } = pinnedValue(parsed, proposal, options);
+    const rendered = renderValue(value, ref.style, source);
+    if (rendered === undefined) {
+      left.push({ ref, reason: `a ${ref.style} scalar cannot be rewritten safely` });
+      continue;
+    }
+    edits.push({ start: ref.range.start, end: ref.range.end, text: rendered });
+    pins.push({ ref, value });
+    // --style digest keeps the tag for readers in a trailing comment, where the format has comments.
+    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && lineCounts.get(ref.location.line) === 1) {
+      const end = lineEndAt(text, ref.range.end);
+      const comment = /(^|[ \t])#/.exec(text.slice(ref.range.end, end));
+      // Before an existing comment (`# 7.2 # cache`), else at the end of the line (after a flow mapping's `}`).
+      if (comment !== null) {
+        const at = ref.range.end + comment.index + comment[1]!.length;
+        edits.push({ start: at, end: at, text: `# ${tag} ` });
+      } else {
+        edits.push({ start: end, end, text: ` # ${tag}` });
+      }
+    }
+  }
+  return { edits, pins, left };
+}
+
+export interface Verdict {
+  ok: boolean;
+  output: string;
+  problems: string[];
+}
+
+/**
+ * Applies the plan and re-scans the result: every pinned reference must read back, at its new
+ * place, as exactly the intended value, and no reference may appear or vanish.
+ */
+export function applyAndVerify(path: string, text: string, plan: FilePlan, scanner: FileScanner, refsBefore: number): Verdict {
+  const { output, applied, skipped } = applyEdits(text, plan.edits);
+  const problems: string[] = skipped.map((edit) => `overlapping edit at offset ${edit.start} was not applied`);
+  const rescanned = scanner.scan(path, output);
+  if (rescanned.findings.some((finding) => finding.ruleId === 'parse-error')) problems.push('the edited text no longer parses');
+  if (rescanned.refs.length !== refsBefore) problems.push(`the edited text has ${rescanned.refs.length} image references instead of ${refsBefore}`);
+  const byStart = new Map(rescanned.refs.map((ref) => [ref.range.start, ref]));
+  for (const pin of plan.pins) {
+    const after = byStart.get(mapOffset(pin.ref.range.start, applied));
+    if (after?.raw !== pin.value) problems.push(`${pin.ref.location.line}:${pin.ref.location.column}: reads back as ${after === undefined ? 'nothing' : `\`${after.raw}\``} instead of \`${pin.value}\``);
+  }
+  return { ok: problems.length === 0, output, problems };
+}
