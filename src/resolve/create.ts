@@ -1,0 +1,58 @@
+// Builds the resolver a command uses: private ECR hosts through the AWS SDK, every other host
+// through the OCI Distribution API, wrapped in one ResolverSession (dedupe, cache, offline).
+import type { ParsedReference } from '../core/types.js';
+import { ResolveCache } from './cache.js';
+import { EcrResolver } from './ecr.js';
+import { OciRegistryClient } from './oci-registry.js';
+import { ResolverSession } from './session.js';
+import type { Resolver } from './types.js';
+
+export interface ResolverSettings {
+  insecureRegistries?: string[];
+  /** Requests in flight per registry host (default 8). */
+  concurrency?: number;
+  timeoutMs?: number;
+  cacheDir?: string;
+  cacheTtlMs?: number;
+  noCache?: boolean;
+  offline?: boolean;
+  /** AWS profile for private ECR. */
+  profile?: string;
+  onWarning?: (message: string) => void;
+}
+
+export interface CreatedResolver {
+  session: ResolverSession;
+  close(): void;
+}
+
+export function createResolver(settings: ResolverSettings): CreatedResolver {
+  const oci = new OciRegistryClient({
+    ...(settings.insecureRegistries !== undefined ? { insecureRegistries: settings.insecureRegistries } : {}),
+    ...(settings.concurrency !== undefined ? { maxConcurrencyPerHost: settings.concurrency } : {}),
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.onWarning !== undefined ? { onWarning: settings.onWarning } : {}),
+    ...(settings.onWarning !== undefined ? { onRateLimitLow: (info) => settings.onWarning?.(`Docker Hub rate limit running low: ${info.remaining} pulls left`) } : {}),
+  });
+  let ecr: EcrResolver | undefined;
+  const route = (ref: ParsedReference): Resolver => {
+    if (!EcrResolver.handles(ref)) return oci;
+    ecr ??= new EcrResolver({ ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}) });
+    return ecr;
+  };
+  const cache = settings.noCache === true ? undefined : new ResolveCache({ ...(settings.cacheDir !== undefined ? { dir: settings.cacheDir } : {}), ...(settings.cacheTtlMs !== undefined ? { ttlMs: settings.cacheTtlMs } : {}) });
+  const session = new ResolverSession({
+    resolver: route,
+    ...(cache !== undefined ? { cache } : {}),
+    ...(settings.noCache === true ? { noCache: true } : {}),
+    ...(settings.offline === true ? { offline: true } : {}),
+    ...(settings.onWarning !== undefined ? { onWarning: settings.onWarning } : {}),
+  });
+  return {
+    session,
+    close: () => {
+      oci.close();
+      ecr?.close();
+    },
+  };
+}
