@@ -1,33 +1,48 @@
 // `imagedrift scan`: the offline scanner a pre-merge CI gate runs.
-import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadDefaultPolicy } from '../policy/load.js';
-import { REPORTERS } from '../report/index.js';
-import type { FormatName } from '../report/index.js';
-import { scanPaths } from '../scan/scan.js';
+import { formatIssue, PolicyError } from '../policy/errors.js';
+import { FORMAT_NAMES } from '../report/index.js';
+import { relativeTo, scanPaths } from '../scan/scan.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
 import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { oneOf, parseSize } from './options.js';
+import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
+import type { OutputSpec } from './outputs.js';
+import { addPolicyOptions, setupRun } from './policy-options.js';
+import type { PolicyFlags } from './policy-options.js';
 import { VERSION } from './version.js';
 
-interface ScanFlags {
-  format: FormatName;
+interface ScanFlags extends PolicyFlags {
+  format?: OutputSpec[];
   output?: string;
   failOn: FailOn;
   maxFileSize: number;
   color?: boolean;
+  linkBase?: string;
+}
+
+/** Where Markdown links point: --link-base, else the commit being built on GitHub Actions or GitLab CI. */
+export function defaultLinkBase(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA, CI_PROJECT_URL, CI_COMMIT_SHA } = env;
+  if (GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_SHA) return `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/blob/${GITHUB_SHA}/`;
+  if (CI_PROJECT_URL && CI_COMMIT_SHA) return `${CI_PROJECT_URL}/-/blob/${CI_COMMIT_SHA}/`;
+  return undefined;
 }
 
 export function scanCommand(): Command {
-  return new Command('scan')
+  const command = new Command('scan')
     .description('Find every image reference in Kubernetes manifests, ECS task definitions and CloudFormation templates, and flag floating tags.')
     .argument('[paths...]', 'files or directories to scan (directories recursively; - reads stdin)', ['.'])
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(REPORTERS)).default('text'))
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('-f, --format <format[=file]>', `output format: ${FORMAT_NAMES.join(', ')}; repeat for several reports, each but one with =FILE (default: text)`).argParser(parseFormatOption),
+    )
+    .option('-o, --output <file>', 'write the report (the --format without =FILE) to a file instead of stdout')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').argParser(oneOf(FAIL_ON)).default('error'))
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 512K, 10M)').argParser(parseSize).default(DEFAULT_MAX_FILE_BYTES, '10M'))
-    .option('--no-color', 'never colour the output')
+    .option('--link-base <url>', 'base URL for links to files in the markdown report (default: the commit on GitHub Actions or GitLab CI)')
+    .option('--no-color', 'never colour the output');
+  return addPolicyOptions(command)
     .addHelpText(
       'after',
       `
@@ -37,19 +52,43 @@ Examples:
   $ imagedrift scan --format json -o out.json  machine-readable results
   $ helm template chart | imagedrift scan -    scan rendered manifests from stdin
   $ imagedrift scan --fail-on warning          also fail on warnings
+  $ imagedrift scan --format text --format sarif=results.sarif --format markdown=summary.md
+  $ imagedrift scan --changed-since origin/main --policy policies/strict.yaml
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuration error,
-3 the scan could not complete (an input path could not be read).`,
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuration error
+(including an invalid policy file), 3 the scan could not complete (an input path could not be read).`,
     )
     .action(async (paths: string[], flags: ScanFlags) => {
-      const policy = loadDefaultPolicy();
-      const result = await scanPaths(paths, { policy, maxFileBytes: flags.maxFileSize });
-      const toTty = flags.output === undefined && process.stdout.isTTY === true;
-      const report = REPORTERS[flags.format](result, { color: flags.color !== false && toTty, version: VERSION });
-      if (flags.output !== undefined) writeFileSync(flags.output, report);
-      else process.stdout.write(report);
-      for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);
-      process.exitCode = getExitCode(result, flags.failOn);
+      try {
+        const outputs = resolveOutputs(flags.format, flags.output);
+        const setup = await setupRun(flags);
+        const relativePath = (path: string) => relativeTo(setup.root, path);
+        const result = await scanPaths(paths, {
+          policy: setup.policy,
+          maxFileBytes: flags.maxFileSize,
+          root: setup.root,
+          now: setup.now,
+          relativePath,
+          ...(setup.filter !== undefined ? { filter: setup.filter } : {}),
+        });
+        const linkBase = flags.linkBase ?? defaultLinkBase(process.env);
+        writeOutputs(
+          result,
+          outputs,
+          { color: flags.color !== false, stdoutIsTty: process.stdout.isTTY === true, version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
+          (text) => process.stdout.write(text),
+        );
+        for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);
+        process.exitCode = getExitCode(result, flags.failOn);
+      } catch (err) {
+        if (err instanceof PolicyError) {
+          for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+          process.exitCode = ExitCode.USAGE;
+        } else if (err instanceof UsageError) {
+          process.stderr.write(`imagedrift: ${err.message}\n`);
+          process.exitCode = ExitCode.USAGE;
+        } else throw err;
+      }
     });
 }
 

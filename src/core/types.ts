@@ -84,6 +84,12 @@ export interface Fix {
   /** The proposed new image string. */
   replacement: string;
   range: TextRange;
+  /** The digest the replacement pins (what `pin --from-results` writes). */
+  digest?: string;
+  /** The version tag sharing that digest, for `latest`, no tag or a mutable tag (`v0.28.0`). */
+  versionTag?: string;
+  /** Why this replacement, for readers: "latest is v0.28.0". */
+  description?: string;
 }
 
 export interface Finding {

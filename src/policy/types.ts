@@ -1,16 +1,90 @@
-// The policy a scan is judged by, after loading and merging.
-import type { Severity } from '../core/types.js';
+// The policy a scan is judged by, after loading and merging, and the validated contents of one
+// policy file (a layer) it is merged from.
+import type { Location, Severity } from '../core/types.js';
 
 export type SeveritySetting = Severity | 'off';
 
 export interface RuleSetting {
-  severity: SeveritySetting;
+  /** Severity for app and init containers and for findings on no container; the rule's default when unset. */
+  severity?: SeveritySetting;
   /** Severity for sidecar containers; defaults to `severity`. */
   sidecarSeverity?: SeveritySetting;
 }
 
+/** A scoped, expiring waiver of findings, written in a policy file. */
+export interface Exception {
+  /** Rule id the exception covers; any rule when unset. */
+  rule?: string;
+  /** Glob on the canonical `registry/repository` of the finding's image. */
+  image?: string;
+  /** Globs on the finding's path, relative to the scan root. */
+  paths?: string[];
+  /** Glob on the container name. */
+  container?: string;
+  /** Glob on the workload name, or on `namespace/name`. */
+  workload?: string;
+  reason: string;
+  /** Last day (`YYYY-MM-DD`) the exception applies; from the next day on it is expired. */
+  expires: string;
+  /** Where the exception is written (the policy file, the exception's first line). */
+  location: Location;
+}
+
+/** `extends:` as written, with its place for error messages. */
+export interface ExtendsRef {
+  value: string;
+  location: Location;
+}
+
+/** A list-valued key: added to the inherited list, or replacing it when the section says `replace: true`. */
+export interface ListSetting {
+  items: string[];
+  replace: boolean;
+}
+
+/** The validated contents of one policy file (or of one `overrides` entry), before merging. */
+export interface PolicyLayer {
+  /** Identity: the absolute path of the file (`#overrides[i]` appended for an override). */
+  id: string;
+  /** The file as messages show it. */
+  display: string;
+  /** `extends:` entries in order; undefined when the key is absent. */
+  extends?: ExtendsRef[];
+  rules: Record<string, RuleSetting>;
+  sidecarImages?: ListSetting;
+  mutableTags?: ListSetting;
+  registriesAllow?: ListSetting;
+  registriesDeny?: ListSetting;
+  pathsInclude?: ListSetting;
+  pathsExclude?: ListSetting;
+  exceptions: Exception[];
+  overrides: OverrideInput[];
+}
+
+/** An `overrides` entry as written: path globs plus a partial policy. */
+export interface OverrideInput {
+  paths: string[];
+  layer: PolicyLayer;
+  location: Location;
+}
+
+/** An `overrides` entry with its `extends` chain resolved: the layers applied, in order, to matching files. */
+export interface Override {
+  paths: string[];
+  layers: PolicyLayer[];
+  location: Location;
+}
+
 export interface Policy {
   rules: Record<string, RuleSetting>;
+  /** Globs on the canonical `registry/repository` of known sidecar images. */
   sidecarImages: string[];
+  /** Tag words that name a moving target. */
   mutableTags: string[];
+  registries: { allow: string[]; deny: string[] };
+  paths: { include: string[]; exclude: string[] };
+  exceptions: Exception[];
+  overrides: Override[];
+  /** Ids of the layers merged into this policy, in order (an override skips layers already here). */
+  layers: string[];
 }

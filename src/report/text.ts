@@ -22,10 +22,12 @@ export const text: Reporter = (result, { color }) => {
   const lines: string[] = [];
   for (const finding of result.findings) {
     const { path, line, column } = finding.location;
+    // Live findings (ecs://…) have no line: the path alone says where.
+    const where = line > 0 ? `${path}:${line}:${column}` : path;
     const severity = color ? `${COLORS[finding.severity]}${finding.severity}${RESET}` : finding.severity;
     const rule = color ? `${DIM}[${finding.ruleId}]${RESET}` : `[${finding.ruleId}]`;
-    lines.push(`${path}:${line}:${column}: ${severity} ${finding.message} ${rule}`);
-    if (finding.fix !== undefined) lines.push(`  fix: ${finding.fix.replacement}`);
+    lines.push(`${where}: ${severity} ${finding.message} ${rule}`);
+    if (finding.fix !== undefined) lines.push(`  fix: ${finding.fix.replacement}${finding.fix.description !== undefined ? ` (${finding.fix.description})` : ''}`);
   }
   for (const skipped of result.skipped) lines.push(`${skipped.path}: skipped: ${skipped.reason}`);
   for (const error of result.errors) lines.push(`${error}`);

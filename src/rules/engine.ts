@@ -4,10 +4,11 @@ import { parseReference } from '../core/parse-reference.js';
 import { classifyTag } from '../core/tag-kind.js';
 import { templateReason } from '../core/templated.js';
 import type { Finding, ImageRef, Location, Role, Severity } from '../core/types.js';
+import { compilePolicy } from '../policy/match.js';
 import type { Policy, SeveritySetting } from '../policy/types.js';
 import { RULES } from './index.js';
 import type { RuleId } from './index.js';
-import type { Report, Rule, Subject } from './types.js';
+import type { Report, Rule, RuleContext, Subject } from './types.js';
 
 /** Template parts before the last `/` do not hide the tag: `${REGISTRY}/app:latest` is still `latest`. */
 function stubTemplates(raw: string): string | undefined {
@@ -44,7 +45,7 @@ export function severityFor(policy: Policy, rule: Rule, role: Role | undefined):
   const setting = policy.rules[rule.id];
   const base = setting?.severity ?? rule.meta.severity;
   if (role !== 'sidecar') return base;
-  return setting?.sidecarSeverity ?? (setting !== undefined ? setting.severity : rule.meta.sidecarSeverity ?? base);
+  return setting?.sidecarSeverity ?? setting?.severity ?? rule.meta.sidecarSeverity ?? base;
 }
 
 export function toFinding(rule: Rule, severity: Severity, report: Report, subject: Subject): Finding {
@@ -66,20 +67,31 @@ export function toFinding(rule: Rule, severity: Severity, report: Report, subjec
   };
 }
 
+const FILE_RULES = (Object.values(RULES) as Rule[]).filter((rule) => rule.check !== undefined && rule.meta.needsResolve !== true);
+const RESOLVE_RULES = (Object.values(RULES) as Rule[]).filter((rule) => rule.check !== undefined && rule.meta.needsResolve === true);
+
+function runRules(rules: readonly Rule[], subject: Subject, policy: Policy, findings: Finding[]): void {
+  const context: RuleContext = { policy, compiled: compilePolicy(policy) };
+  for (const rule of rules) {
+    const severity = severityFor(policy, rule, subject.ref.container.role);
+    if (severity === 'off') continue;
+    const report = rule.check?.(subject, context);
+    if (report !== undefined) findings.push(toFinding(rule, severity, report, subject));
+  }
+}
+
+/** The rules that need only the file. */
 export function judge(refs: readonly ImageRef[], policy: Policy): Finding[] {
   const mutableWords = new Set(policy.mutableTags.map((word) => word.toLowerCase()));
   const findings: Finding[] = [];
-  const rules = Object.values(RULES) as Rule[];
-  for (const ref of refs) {
-    const subject = buildSubject(ref, mutableWords);
-    for (const rule of rules) {
-      if (rule.check === undefined) continue;
-      const severity = severityFor(policy, rule, ref.container.role);
-      if (severity === 'off') continue;
-      const report = rule.check(subject);
-      if (report !== undefined) findings.push(toFinding(rule, severity, report, subject));
-    }
-  }
+  for (const ref of refs) runRules(FILE_RULES, buildSubject(ref, mutableWords), policy, findings);
+  return findings;
+}
+
+/** The rules that need registry facts (`scan --resolve`), for subjects that carry a resolution. */
+export function judgeResolved(subjects: readonly Subject[], policy: Policy): Finding[] {
+  const findings: Finding[] = [];
+  for (const subject of subjects) if (subject.resolution !== undefined) runRules(RESOLVE_RULES, subject, policy, findings);
   return findings;
 }
 

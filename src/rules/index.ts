@@ -7,6 +7,13 @@ import parseError from './parse-error.js';
 import partialVersionTag from './partial-version-tag.js';
 import undigestedTag from './undigested-tag.js';
 import unresolvableReference from './unresolvable-reference.js';
+import digestNotFound from './digest-not-found.js';
+import newerVersionAvailable from './newer-version-available.js';
+import resolveFailed from './resolve-failed.js';
+import tagMoved from './tag-moved.js';
+import disallowedRegistry from './disallowed-registry.js';
+import expiredException from './expired-exception.js';
+import unusedSuppression from './unused-suppression.js';
 import type { Rule } from './types.js';
 
 export type RuleId =
@@ -17,7 +24,14 @@ export type RuleId =
   | 'undigested-tag'
   | 'invalid-reference'
   | 'unresolvable-reference'
-  | 'parse-error';
+  | 'parse-error'
+  | 'disallowed-registry'
+  | 'expired-exception'
+  | 'unused-suppression'
+  | 'tag-moved'
+  | 'digest-not-found'
+  | 'newer-version-available'
+  | 'resolve-failed';
 
 export const RULES = {
   'latest-tag': latestTag,
@@ -28,6 +42,13 @@ export const RULES = {
   'invalid-reference': invalidReference,
   'unresolvable-reference': unresolvableReference,
   'parse-error': parseError,
+  'disallowed-registry': disallowedRegistry,
+  'expired-exception': expiredException,
+  'unused-suppression': unusedSuppression,
+  'tag-moved': tagMoved,
+  'digest-not-found': digestNotFound,
+  'newer-version-available': newerVersionAvailable,
+  'resolve-failed': resolveFailed,
 } satisfies { [Id in RuleId]: Rule<Id> };
 
 export const RULE_IDS = Object.keys(RULES) as RuleId[];

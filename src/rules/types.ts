@@ -1,6 +1,8 @@
 // The rule contract: one rule per file, defined with defineRule(); ids are stable public names.
 import type { ParsedReference, Severity, Fix, ImageRef } from '../core/types.js';
 import type { TagKind } from '../core/tag-kind.js';
+import type { CompiledPolicy } from '../policy/match.js';
+import type { Policy } from '../policy/types.js';
 
 /** One image reference, with everything the rules judge it by. */
 export interface Subject {
@@ -13,6 +15,22 @@ export interface Subject {
   unresolvable?: string;
   /** The tag's kind, when there is a tag and no digest. */
   tagKind?: TagKind;
+  /** What the registry said about the reference (`scan --resolve` only). */
+  resolution?: Resolution;
+}
+
+/** Registry facts about one reference, gathered once per unique reference by `scan --resolve`. */
+export interface Resolution {
+  /** What the tag (or `latest`, for no tag) points at now. */
+  current?: { digest: string; versionTag?: string };
+  /** For `tag@digest`: the version tag that the pinned digest carries, when known. */
+  pinnedVersionTag?: string;
+  /** The pinned digest is no longer in the registry. */
+  pinnedDigestMissing?: boolean;
+  /** Newer full releases than an exact version tag. */
+  newer?: { patch?: string; minor?: string; major?: string };
+  /** Why the registry could not answer. */
+  failure?: string;
 }
 
 export interface Report {
@@ -32,11 +50,17 @@ export interface RuleMeta {
   needsResolve?: boolean;
 }
 
+/** What a rule may consult besides the reference: the policy in force for the file, with its globs compiled. */
+export interface RuleContext {
+  policy: Policy;
+  compiled: CompiledPolicy;
+}
+
 export interface Rule<Id extends string = string> {
   id: Id;
   meta: RuleMeta;
-  /** Judges one reference; rules that report something else (parse errors) have none. */
-  check?(subject: Subject): Report | undefined;
+  /** Judges one reference; rules that report something else (parse errors, policy findings) have none. */
+  check?(subject: Subject, context: RuleContext): Report | undefined;
 }
 
 export function defineRule<Id extends string>(rule: Rule<Id>): Rule<Id> {

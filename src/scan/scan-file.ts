@@ -1,4 +1,6 @@
-// Scans one file's text: parse, detect each document's format, extract references, judge them.
+// Scans one file's text: parse, detect each document's format, extract references, judge them
+// under the policy in force for the file's path (its overrides applied), then drop what inline
+// suppressions and the policy's exceptions cover.
 // Pure: text in, result out, so it runs the same in the main thread, a worker or a test.
 import { canonicalName, parseReference } from '../core/parse-reference.js';
 import { LineIndex } from '../core/positions.js';
@@ -6,9 +8,14 @@ import type { FileResult, Finding, Format, ImageRef } from '../core/types.js';
 import { EXTRACTORS } from '../extractors/index.js';
 import type { ExtractContext } from '../extractors/index.js';
 import { parseText } from '../parse/index.js';
-import { imageMatcher } from '../policy/sidecars.js';
+import { compilePolicy, findException, normalisePath } from '../policy/match.js';
+import { policyForPath } from '../policy/merge.js';
+import { knownRuleIds } from '../policy/rule-ids.js';
+import { suggest } from '../policy/suggest.js';
 import type { Policy } from '../policy/types.js';
 import { fileFinding, judge } from '../rules/engine.js';
+import { applySuppressions, findSuppressions } from './suppressions.js';
+import type { Suppression } from './suppressions.js';
 
 /** A key that can carry an image: `image:`, `"image":`, `Image:` (CloudFormation). */
 const IMAGE_KEY = /(^|[\s{,"'])image["']?\s*:/im;
@@ -33,30 +40,67 @@ function dedupeAliased(refs: ImageRef[]): void {
 
 export interface ScanOptions {
   policy: Policy;
+  /** Today, `YYYY-MM-DD` (`--now`): exceptions past their `expires` day no longer apply. Defaults to today's UTC date. */
+  now?: string;
+  /** A file's path relative to the scan root, for the policy's path globs; the path as given by default. */
+  relativePath?: (path: string) => string;
+}
+
+/** Today's date in UTC, `YYYY-MM-DD`. */
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function sidecarTest(policy: Policy): (image: string) => boolean {
+  const matches = compilePolicy(policy).isKnownSidecar;
+  const cache = new Map<string, boolean>();
+  return (image) => {
+    let known = cache.get(image);
+    if (known === undefined) {
+      const outcome = parseReference(image);
+      known = outcome.ok && matches(canonicalName(outcome.ref));
+      cache.set(image, known);
+    }
+    return known;
+  };
+}
+
+function unusedMessage(suppression: Suppression): string {
+  const known = knownRuleIds();
+  const unknown = suppression.rules.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    const guess = unknown.length === 1 ? suggest(unknown[0] ?? '', known) : undefined;
+    return `Suppression names ${unknown.map((id) => `\`${id}\``).join(', ')}, which ${unknown.length === 1 ? 'is not a rule id' : 'are not rule ids'}${guess !== undefined ? ` (did you mean \`${guess}\`?)` : ''}`;
+  }
+  const names = suppression.rules.length === 0 ? 'every rule' : suppression.rules.map((id) => `\`${id}\``).join(', ');
+  const where = suppression.lines.length > 1 ? 'on this line or the next' : 'on this line';
+  return `Suppression of ${names} matches no finding ${where}: remove it`;
 }
 
 export class FileScanner {
-  private readonly isKnownSidecar: (image: string) => boolean;
+  private readonly sidecarTests = new Map<Policy, (image: string) => boolean>();
+  private readonly now: string;
 
   constructor(private readonly options: ScanOptions) {
-    const matches = imageMatcher(options.policy.sidecarImages);
-    const cache = new Map<string, boolean>();
-    this.isKnownSidecar = (image) => {
-      let known = cache.get(image);
-      if (known === undefined) {
-        const outcome = parseReference(image);
-        known = outcome.ok && matches(canonicalName(outcome.ref));
-        cache.set(image, known);
-      }
-      return known;
-    };
+    this.now = options.now ?? today();
+  }
+
+  private isKnownSidecar(policy: Policy): (image: string) => boolean {
+    let test = this.sidecarTests.get(policy);
+    if (test === undefined) {
+      test = sidecarTest(policy);
+      this.sidecarTests.set(policy, test);
+    }
+    return test;
   }
 
   scan(path: string, text: string): FileResult {
     if (!IMAGE_KEY.test(text)) return { path, refs: [], findings: [] };
+    const relative = normalisePath(this.options.relativePath?.(path) ?? path);
+    const policy = policyForPath(this.options.policy, relative);
     const parsed = parseText(text);
     const lines = new LineIndex(text);
-    const ctx: ExtractContext = { path, text, lines, isKnownSidecar: this.isKnownSidecar };
+    const ctx: ExtractContext = { path, text, lines, isKnownSidecar: this.isKnownSidecar(policy) };
     const refs: ImageRef[] = [];
     let format: Format | undefined;
     for (const { root } of parsed.documents) {
@@ -67,7 +111,7 @@ export class FileScanner {
       refs.push(...extractor.extract(root, ctx));
     }
     dedupeAliased(refs);
-    const findings: Finding[] = judge(refs, this.options.policy);
+    let findings: Finding[] = judge(refs, policy);
     const result: FileResult = { path, refs, findings, ...(format !== undefined ? { format } : {}) };
     if (parsed.error !== undefined) {
       const lineStart = text.lastIndexOf('\n', parsed.error.offset - 1) + 1;
@@ -81,10 +125,20 @@ export class FileScanner {
         result.skipped = { path, reason: `a template with {{…}} placeholders (line ${where.line}), not plain ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${partly}; scan the rendered output` };
       } else {
         const at = lines.location(path, { start: parsed.error.offset, end: parsed.error.offset });
-        const finding = fileFinding('parse-error', this.options.policy, `cannot parse ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${parsed.error.message}`, at);
+        const finding = fileFinding('parse-error', policy, `cannot parse ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${parsed.error.message}`, at);
         if (finding !== undefined) findings.push(finding);
       }
     }
+    if (parsed.syntax === 'yaml') {
+      const { kept, unused } = applySuppressions(findings, findSuppressions(text, path, lines));
+      findings = kept;
+      for (const suppression of unused) {
+        const finding = fileFinding('unused-suppression', policy, unusedMessage(suppression), suppression.location);
+        if (finding !== undefined) findings.push(finding);
+      }
+    }
+    if (policy.exceptions.length > 0) findings = findings.filter((finding) => findException(policy.exceptions, finding, relative, this.now) === undefined);
+    result.findings = findings;
     findings.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column || a.ruleId.localeCompare(b.ruleId));
     return result;
   }

@@ -1,14 +1,50 @@
-// Runs a scan over inputs: files from src/sources, each scanned by the pure FileScanner,
-// gathered into one ScanResult that every reporter reads.
+// Runs a scan over inputs: files from src/sources (filtered by the policy's `paths`), each scanned
+// by the pure FileScanner, gathered into one ScanResult that every reporter reads, with the
+// findings about the policy itself (expired exceptions) at the end.
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type { FileResult, Finding, ScanResult, Severity, Skipped, Summary } from '../core/types.js';
+import { POLICY_FILE_NAMES } from '../policy/load.js';
+import { isExpired, pathFilter } from '../policy/match.js';
+import type { Exception, Policy } from '../policy/types.js';
+import { expiredExceptionMessage } from '../rules/expired-exception.js';
+import { fileFinding } from '../rules/engine.js';
 import { sources } from '../sources/files.js';
 import type { SourceOptions } from '../sources/files.js';
-import { FileScanner } from './scan-file.js';
+import { FileScanner, today } from './scan-file.js';
 import type { ScanOptions } from './scan-file.js';
 
 export interface RunOptions extends ScanOptions, SourceOptions {
   /** Called for each file scanned (progress, streaming reporters). */
   onFile?: (result: FileResult) => void;
+  /** The scan root (the repository root): the policy's path globs are relative to it. Defaults to the working directory. */
+  root?: string;
+}
+
+/** A path relative to `root`, with `/` separators; absolute when it lies outside `root`. */
+export function relativeTo(root: string, path: string): string {
+  if (path === '<stdin>') return path;
+  const absolute = resolve(path);
+  const rel = relative(root, absolute);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return absolute.split('\\').join('/');
+  return rel.split('\\').join('/');
+}
+
+/** Every exception the policy holds, its overrides' included, once each. */
+export function allExceptions(policy: Policy): Exception[] {
+  const all = new Set<Exception>(policy.exceptions);
+  for (const override of policy.overrides) for (const layer of override.layers) for (const exception of layer.exceptions) all.add(exception);
+  return [...all];
+}
+
+/** An `expired-exception` finding, at its place in the policy file, for each exception past its date. */
+export function expiredExceptionFindings(policy: Policy, now: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const exception of allExceptions(policy)) {
+    if (!isExpired(exception, now)) continue;
+    const finding = fileFinding('expired-exception', policy, expiredExceptionMessage(exception), exception.location);
+    if (finding !== undefined) findings.push(finding);
+  }
+  return findings;
 }
 
 export function emptySummary(): Summary {
@@ -26,12 +62,19 @@ export function summarise(findings: readonly Finding[], summary: Summary): Summa
 }
 
 export async function scanPaths(paths: readonly string[], options: RunOptions): Promise<ScanResult> {
-  const scanner = new FileScanner(options);
+  const root = resolve(options.root ?? process.cwd());
+  const now = options.now ?? today();
+  const relativePath = options.relativePath ?? ((path: string) => relativeTo(root, path));
+  const scanner = new FileScanner({ ...options, now, relativePath });
+  const allowed = pathFilter(options.policy);
+  const outer = options.filter;
+  // A policy file is configuration, never a manifest: it is not scanned (or counted) as one.
+  const filter = (path: string) => !POLICY_FILE_NAMES.includes(basename(path) as (typeof POLICY_FILE_NAMES)[number]) && allowed(relativePath(path)) && (outer === undefined || outer(path));
   const findings: Finding[] = [];
   const skipped: Skipped[] = [];
   const errors: string[] = [];
   const summary = emptySummary();
-  for await (const item of sources(paths, options)) {
+  for await (const item of sources(paths, { ...options, filter })) {
     if (item.kind === 'error') {
       errors.push(item.message);
       continue;
@@ -47,6 +90,7 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
     if (result.skipped !== undefined) skipped.push(result.skipped);
     options.onFile?.(result);
   }
+  findings.push(...expiredExceptionFindings(options.policy, now));
   summary.filesSkipped = skipped.length;
   return { findings, skipped, errors, summary: summarise(findings, summary) };
 }

@@ -1,0 +1,67 @@
+// `--format NAME[=FILE]` (repeatable) and `--output FILE`: which reports a run writes, and where.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
+import type { FormatName, ReportContext } from '../report/index.js';
+import type { ScanResult } from '../core/types.js';
+
+export interface OutputSpec {
+  format: FormatName;
+  /** Where to write the report; stdout when undefined. */
+  file?: string;
+}
+
+export class UsageError extends Error {}
+
+/** Commander argument parser for one `--format` value: `sarif` or `sarif=results.sarif`. */
+export function parseFormatOption(value: string, previous: OutputSpec[] | undefined): OutputSpec[] {
+  const eq = value.indexOf('=');
+  const name = eq === -1 ? value : value.slice(0, eq);
+  const file = eq === -1 ? undefined : value.slice(eq + 1);
+  if (!(FORMAT_NAMES as string[]).includes(name)) throw new InvalidArgumentError(`expected one of ${FORMAT_NAMES.join(', ')}, optionally with =FILE (sarif=results.sarif)`);
+  if (file !== undefined && file.trim() === '') throw new InvalidArgumentError(`no file after \`${name}=\``);
+  return [...(previous ?? []), { format: name as FormatName, ...(file !== undefined ? { file } : {}) }];
+}
+
+/**
+ * The outputs of a run: the `--format` values (text when none), with `--output` given to the one
+ * that names no file. At most one report goes to stdout, and no two to the same file.
+ */
+export function resolveOutputs(formats: readonly OutputSpec[] | undefined, output: string | undefined): OutputSpec[] {
+  const specs = formats !== undefined && formats.length > 0 ? formats.map((spec) => ({ ...spec })) : [{ format: 'text' as FormatName }];
+  const toStdout = specs.filter((spec) => spec.file === undefined);
+  if (toStdout.length > 1) throw new UsageError(`only one report can go to stdout: give the others a file (--format ${toStdout[1]?.format}=FILE)`);
+  if (output !== undefined) {
+    const target = toStdout[0];
+    if (target === undefined) throw new UsageError('--output has no report to write: every --format already names its file');
+    target.file = output;
+  }
+  const files = new Map<string, FormatName>();
+  for (const spec of specs) {
+    if (spec.file === undefined) continue;
+    const key = resolve(spec.file);
+    const other = files.get(key);
+    if (other !== undefined) throw new UsageError(`${spec.file}: both the ${other} and the ${spec.format} report would be written there`);
+    files.set(key, spec.format);
+  }
+  return specs;
+}
+
+/** Renders every report from the same result and writes it. */
+export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], ctx: ReportContext & { stdoutIsTty: boolean }, stdout: (text: string) => void): void {
+  for (const spec of specs) {
+    const color = ctx.color && spec.file === undefined && ctx.stdoutIsTty && spec.format === 'text';
+    const report = REPORTERS[spec.format](result, { ...ctx, color });
+    if (spec.file === undefined) {
+      stdout(report);
+      continue;
+    }
+    try {
+      mkdirSync(dirname(resolve(spec.file)), { recursive: true });
+      writeFileSync(spec.file, report);
+    } catch (err) {
+      throw new UsageError(`${spec.file}: cannot write the ${spec.format} report: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+}

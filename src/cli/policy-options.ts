@@ -1,0 +1,46 @@
+// Options that choose the policy and the files a run looks at: --policy, --now, --changed-since.
+// Shared by commands that judge files, so they all find .imagedrift.yaml the same way.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { findRepoRoot, discoverPolicy } from '../policy/load.js';
+import { isCalendarDate } from '../policy/patterns.js';
+import type { Policy } from '../policy/types.js';
+import { today } from '../scan/scan-file.js';
+import { changedFiles, changedFilter } from './changed-files.js';
+
+export interface PolicyFlags {
+  policy?: string;
+  now?: string;
+  changedSince?: string;
+}
+
+export function parseDate(value: string): string {
+  if (!isCalendarDate(value)) throw new InvalidArgumentError('expected a date written YYYY-MM-DD');
+  return value;
+}
+
+export function addPolicyOptions(command: Command): Command {
+  return command
+    .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
+    .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (reproducible runs)").argParser(parseDate))
+    .option('--changed-since <ref>', 'only files changed since this git ref (committed, staged, unstaged or untracked)');
+}
+
+export interface RunSetup {
+  policy: Policy;
+  /** The policy file in use; undefined for the bundled default. */
+  policyFile?: string;
+  /** The scan root: the repository root, else the working directory. */
+  root: string;
+  now: string;
+  /** Only these files (--changed-since). */
+  filter?: (path: string) => boolean;
+}
+
+/** Finds and loads the policy and works out the root and file filter. Throws PolicyError or UsageError. */
+export async function setupRun(flags: PolicyFlags, cwd: string = process.cwd()): Promise<RunSetup> {
+  const root = findRepoRoot(cwd) ?? cwd;
+  const { policy, file } = discoverPolicy({ cwd, root, ...(flags.policy !== undefined ? { policyFile: flags.policy } : {}) });
+  const setup: RunSetup = { policy, root, now: flags.now ?? today(), ...(file !== undefined ? { policyFile: file } : {}) };
+  if (flags.changedSince !== undefined) setup.filter = changedFilter(await changedFiles(flags.changedSince, cwd));
+  return setup;
+}

@@ -1,0 +1,254 @@
+// One policy file's text -> a validated PolicyLayer, or a PolicyError listing every problem at its
+// `file:line:col`. Pure: the loader (load.ts) does the reading and resolves `extends`.
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode, Pair } from 'yaml';
+import type { Location } from '../core/types.js';
+import { PolicyError } from './errors.js';
+import type { PolicyIssue } from './errors.js';
+import { imagePatternProblem, isCalendarDate, pathPatternProblem } from './patterns.js';
+import { validatePolicyData } from './schema.js';
+import type { SchemaProblem } from './schema.js';
+import type { Exception, ExtendsRef, ListSetting, OverrideInput, PolicyLayer, RuleSetting, SeveritySetting } from './types.js';
+
+export interface PolicySource {
+  /** Identity of the file (its absolute path). */
+  id: string;
+  /** How messages name the file. */
+  display: string;
+}
+
+/** Positions in one parsed policy document, by path of keys. */
+class Positions {
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    private readonly file: string,
+    private readonly text: string,
+  ) {}
+
+  private find(path: readonly string[]): { node: YamlNode | undefined; pair: Pair | undefined; found: number } {
+    let node: unknown = this.doc.contents;
+    let pair: Pair | undefined;
+    let found = 0;
+    for (const segment of path) {
+      if (isAlias(node)) node = node.resolve(this.doc);
+      if (isMap(node)) {
+        const next = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === segment);
+        if (next === undefined) break;
+        pair = next as Pair;
+        node = next.value ?? undefined;
+      } else if (isSeq(node)) {
+        const next = node.items[Number(segment)];
+        if (next === undefined) break;
+        pair = undefined;
+        node = next;
+      } else break;
+      found += 1;
+    }
+    return { node: (node ?? undefined) as YamlNode | undefined, pair, found };
+  }
+
+  private location(start: number, end: number): Location {
+    // A block collection's range runs past its last line break: end at its last character instead.
+    while (end > start && /\s/.test(this.text.charAt(end - 1))) end -= 1;
+    const from = this.lines.linePos(start);
+    const to = this.lines.linePos(Math.max(start, end));
+    return { path: this.file, line: from.line, column: from.col, endLine: to.line, endColumn: to.col };
+  }
+
+  /** The value at `path` (its key when `atKey`); the nearest ancestor that exists otherwise. */
+  at(path: readonly string[], atKey = false): Location {
+    const { node, pair, found } = this.find(path);
+    if (found === path.length && atKey && pair !== undefined && isScalar(pair.key) && pair.key.range !== undefined && pair.key.range !== null) {
+      return this.location(pair.key.range[0], pair.key.range[1]);
+    }
+    const range = found === path.length && node?.range ? node.range : undefined;
+    if (range) return this.location(range[0], range[1]);
+    // A key with no value (`expires:`) or a missing key: point at the key, else at the parent value.
+    if (found === path.length && pair !== undefined && isScalar(pair.key) && pair.key.range) return this.location(pair.key.range[0], pair.key.range[1]);
+    const parent = this.find(path.slice(0, found));
+    const parentRange = parent.node?.range;
+    return parentRange ? this.location(parentRange[0], parentRange[0]) : this.location(0, 0);
+  }
+}
+
+function dotted(path: readonly string[]): string {
+  let text = '';
+  for (const segment of path) text += /^\d+$/.test(segment) ? `[${segment}]` : text === '' ? segment : `.${segment}`;
+  return text;
+}
+
+type Data = Record<string, unknown>;
+
+function list(section: unknown, key: string): ListSetting | undefined {
+  if (section === null || typeof section !== 'object') return undefined;
+  const record = section as Data;
+  const items = record[key] as string[] | undefined;
+  if (items === undefined && record.replace !== true) return undefined;
+  return { items: items ?? [], replace: record.replace === true };
+}
+
+function severityValue(value: unknown): SeveritySetting {
+  return value === false ? 'off' : (value as SeveritySetting);
+}
+
+function ruleSettings(data: unknown): Record<string, RuleSetting> {
+  const rules: Record<string, RuleSetting> = {};
+  for (const [id, value] of Object.entries((data ?? {}) as Data)) {
+    if (value !== null && typeof value === 'object') {
+      const record = value as Data;
+      const setting: RuleSetting = {};
+      if (record.severity !== undefined) setting.severity = severityValue(record.severity);
+      if (record.sidecarSeverity !== undefined) setting.sidecarSeverity = severityValue(record.sidecarSeverity);
+      rules[id] = setting;
+    } else {
+      rules[id] = { severity: severityValue(value) };
+    }
+  }
+  return rules;
+}
+
+interface Builder {
+  positions: Positions;
+  source: PolicySource;
+  issues: PolicyIssue[];
+}
+
+function issue(b: Builder, path: string[], message: string, atKey = false): void {
+  const where = b.positions.at(path, atKey);
+  b.issues.push({ file: b.source.display, line: where.line, column: where.column, message: path.length > 0 ? `${dotted(path)}: ${message}` : message });
+}
+
+function extendsRefs(b: Builder, data: unknown, path: string[]): ExtendsRef[] | undefined {
+  if (data === undefined) return undefined;
+  const values = typeof data === 'string' ? [data] : (data as string[]);
+  return values.map((value, i) => ({ value, location: b.positions.at(typeof data === 'string' ? path : [...path, String(i)]) }));
+}
+
+function isRecord(value: unknown): value is Data {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function strings(value: unknown): Array<[number, string]> {
+  return Array.isArray(value) ? value.flatMap((item, i): Array<[number, string]> => (typeof item === 'string' ? [[i, item]] : [])) : [];
+}
+
+/** Checks the schema cannot express: globs that can never match, real dates. Run on whatever has the right type, so every problem is reported at once. */
+function checkPatterns(b: Builder, data: Data, path: string[]): void {
+  const each = (key: string, section: string, check: (pattern: string) => string | undefined) => {
+    const holder = data[section];
+    for (const [i, pattern] of strings(isRecord(holder) ? holder[key] : undefined)) {
+      const problem = check(pattern);
+      if (problem !== undefined) issue(b, [...path, section, key, String(i)], problem);
+    }
+  };
+  each('images', 'sidecars', (p) => imagePatternProblem(p, false));
+  each('allow', 'registries', (p) => imagePatternProblem(p, true));
+  each('deny', 'registries', (p) => imagePatternProblem(p, true));
+  if (path.length === 0) {
+    each('include', 'paths', pathPatternProblem);
+    each('exclude', 'paths', pathPatternProblem);
+  } else {
+    for (const [i, pattern] of strings(data.paths)) {
+      const problem = pathPatternProblem(pattern);
+      if (problem !== undefined) issue(b, [...path, 'paths', String(i)], problem);
+    }
+  }
+  const exceptionList = data.exceptions;
+  if (!Array.isArray(exceptionList)) return;
+  exceptionList.forEach((record: unknown, i) => {
+    if (!isRecord(record)) return;
+    const at = [...path, 'exceptions', String(i)];
+    if (typeof record.expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(record.expires) && !isCalendarDate(record.expires)) issue(b, [...at, 'expires'], `${record.expires} is not a calendar date`);
+    if (typeof record.image === 'string') {
+      const problem = imagePatternProblem(record.image, false);
+      if (problem !== undefined) issue(b, [...at, 'image'], problem);
+    }
+    for (const [j, pattern] of strings(record.paths)) {
+      const problem = pathPatternProblem(pattern);
+      if (problem !== undefined) issue(b, [...at, 'paths', String(j)], problem);
+    }
+  });
+}
+
+function exceptions(b: Builder, data: unknown, path: string[]): Exception[] {
+  return ((data ?? []) as Data[]).map((record, i) => {
+    const at = [...path, String(i)];
+    const exception: Exception = { reason: (record.reason as string).trim(), expires: record.expires as string, location: b.positions.at(at) };
+    for (const key of ['rule', 'image', 'container', 'workload'] as const) if (typeof record[key] === 'string') exception[key] = record[key] as string;
+    if (Array.isArray(record.paths)) exception.paths = record.paths as string[];
+    return exception;
+  });
+}
+
+function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer {
+  const result: PolicyLayer = {
+    id,
+    display: b.source.display,
+    rules: ruleSettings(data.rules),
+    exceptions: exceptions(b, data.exceptions, [...path, 'exceptions']),
+    overrides: [],
+  };
+  const refs = extendsRefs(b, data.extends, [...path, 'extends']);
+  if (refs !== undefined) result.extends = refs;
+  const lists: Array<[keyof PolicyLayer, string, string]> = [
+    ['sidecarImages', 'sidecars', 'images'],
+    ['mutableTags', 'tags', 'mutable'],
+    ['registriesAllow', 'registries', 'allow'],
+    ['registriesDeny', 'registries', 'deny'],
+    ['pathsInclude', 'paths', 'include'],
+    ['pathsExclude', 'paths', 'exclude'],
+  ];
+  for (const [field, section, key] of lists) {
+    if (section === 'paths' && path.length > 0) continue; // in an override, `paths` selects files
+    const setting = list(data[section], key);
+    if (setting !== undefined) (result as unknown as Record<string, ListSetting>)[field] = setting;
+  }
+  return result;
+}
+
+function overrides(b: Builder, data: unknown): OverrideInput[] {
+  return ((data ?? []) as Data[]).map((record, i) => {
+    const path = ['overrides', String(i)];
+    const paths = record.paths as string[];
+    return { paths, layer: layer(b, record, path, `${b.source.id}#overrides[${i}]`), location: b.positions.at(path) };
+  });
+}
+
+/** Parses and validates one policy file. Throws PolicyError with every problem found. */
+export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const positions = new Positions(doc, lines, source.display, text);
+  const b: Builder = { positions, source, issues: [] };
+  if (doc.errors.length > 0) {
+    throw new PolicyError(
+      doc.errors.map((error) => {
+        const where = lines.linePos(error.pos[0]);
+        const message = error.code === 'MULTIPLE_DOCS' ? 'a policy file holds one YAML document (found a second `---`)' : error.code === 'DUPLICATE_KEY' ? 'duplicate key: each key may appear once in a mapping' : error.message;
+        return { file: source.display, line: where.line, column: where.col, message: `invalid YAML: ${message}` };
+      }),
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new PolicyError({ file: source.display, line: 1, column: 1, message: `invalid YAML: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  const problems: SchemaProblem[] = validatePolicyData(data);
+  for (const problem of problems) issue(b, problem.path, problem.message, problem.atKey);
+  if (isRecord(data)) {
+    checkPatterns(b, data, []);
+    if (Array.isArray(data.overrides)) data.overrides.forEach((entry: unknown, i) => isRecord(entry) && checkPatterns(b, entry, ['overrides', String(i)]));
+  }
+  if (b.issues.length > 0) throw new PolicyError(sorted(b.issues));
+  const record = (data ?? {}) as Data;
+  const result = layer(b, record, [], source.id);
+  result.overrides = overrides(b, record.overrides);
+  return result;
+}
+
+function sorted(issues: PolicyIssue[]): PolicyIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}

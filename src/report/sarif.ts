@@ -1,0 +1,121 @@
+// SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps): the rules it reports, with their
+// description, documentation link and the level the policy gives them; each finding as a result at
+// its exact region (UTF-16 columns), with a fingerprint that survives lines moving and, when a pin
+// was proposed, the fix.
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { Finding, Severity } from '../core/types.js';
+import type { Policy } from '../policy/types.js';
+import { severityFor } from '../rules/engine.js';
+import { RULES } from '../rules/index.js';
+import type { Rule } from '../rules/types.js';
+import { ruleHelpUri, README_URL } from './help.js';
+import type { Reporter } from './types.js';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+/** The base every artifact URI is relative to: the repository root. */
+export const SRCROOT = '%SRCROOT%';
+const FINGERPRINT_KEY = 'imagedrift/v1';
+
+type Level = 'error' | 'warning' | 'note' | 'none';
+
+function level(severity: Severity | 'off'): Level {
+  return severity === 'off' ? 'none' : severity;
+}
+
+function ruleDescriptor(rule: Rule, policy: Policy | undefined) {
+  const configured = policy !== undefined ? severityFor(policy, rule, undefined) : rule.meta.severity;
+  const sidecar = policy !== undefined ? severityFor(policy, rule, 'sidecar') : (rule.meta.sidecarSeverity ?? rule.meta.severity);
+  return {
+    id: rule.id,
+    shortDescription: { text: rule.meta.short },
+    fullDescription: { text: rule.meta.full },
+    helpUri: ruleHelpUri(rule.id),
+    help: { text: `${rule.meta.full} See ${ruleHelpUri(rule.id)}` },
+    defaultConfiguration: { level: level(configured), ...(configured === 'off' ? { enabled: false } : {}) },
+    properties: { sidecarLevel: level(sidecar) },
+  };
+}
+
+/** A URI for a path: relative and percent-encoded inside the repository, a file: URL outside it. */
+export function artifactUri(path: string): { uri: string; uriBaseId?: string } {
+  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return { uri: pathToFileURL(path).href };
+  return { uri: path.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+}
+
+/** What identifies a finding apart from where it is: rule, file, workload, container and image, never the line. */
+function identity(finding: Finding, uri: string): string {
+  const { workload, container, image } = finding;
+  const who = workload !== undefined || container !== undefined ? [workload?.kind, workload?.namespace, workload?.name, container?.name, image?.raw] : [finding.message];
+  return JSON.stringify([finding.ruleId, uri, ...who]);
+}
+
+export const sarif: Reporter = (result, { version, relativePath, policy }) => {
+  // The rules the results use, in registry order: the log describes what it reports, and stays
+  // the same when rules it does not use are added.
+  const used = new Set(result.findings.map((finding) => finding.ruleId));
+  const rules = (Object.values(RULES) as Rule[]).filter((rule) => used.has(rule.id));
+  const ruleIndex = new Map(rules.map((rule, i) => [rule.id, i]));
+  const seen = new Map<string, number>();
+  const results = result.findings.map((finding) => {
+    const location = artifactUri(relativePath?.(finding.location.path) ?? finding.location.path);
+    const key = identity(finding, location.uri);
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    const { line, column, endLine, endColumn } = finding.location;
+    const index = ruleIndex.get(finding.ruleId);
+    return {
+      ruleId: finding.ruleId,
+      ...(index !== undefined ? { ruleIndex: index } : {}),
+      level: level(finding.severity),
+      message: { text: finding.message },
+      locations: [{ physicalLocation: { artifactLocation: location, region: { startLine: line, startColumn: column, endLine, endColumn } } }],
+      partialFingerprints: { [FINGERPRINT_KEY]: createHash('sha256').update(`${key}#${occurrence}`).digest('hex').slice(0, 32) },
+      ...(finding.fix !== undefined
+        ? {
+            fixes: [
+              {
+                description: { text: finding.fix.description ?? `Pin the image: \`${finding.fix.replacement}\`` },
+                artifactChanges: [
+                  {
+                    artifactLocation: location,
+                    replacements: [{ deletedRegion: { charOffset: finding.fix.range.start, charLength: finding.fix.range.end - finding.fix.range.start }, insertedContent: { text: finding.fix.replacement } }],
+                  },
+                ],
+              },
+            ],
+          }
+        : {}),
+      ...(finding.container !== undefined || finding.workload !== undefined || finding.image !== undefined
+        ? {
+            properties: {
+              ...(finding.image !== undefined ? { image: finding.image.raw } : {}),
+              ...(finding.container !== undefined ? { container: finding.container.name, role: finding.container.role } : {}),
+              ...(finding.workload !== undefined ? { workload: [finding.workload.kind, finding.workload.namespace, finding.workload.name].filter((part) => part !== undefined).join('/') } : {}),
+            },
+          }
+        : {}),
+    };
+  });
+  const notifications = [
+    ...result.skipped.map((skipped) => ({
+      level: 'warning',
+      message: { text: `skipped: ${skipped.reason}` },
+      locations: [{ physicalLocation: { artifactLocation: artifactUri(relativePath?.(skipped.path) ?? skipped.path) } }],
+    })),
+    ...result.errors.map((error) => ({ level: 'error', message: { text: error } })),
+  ];
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'imagedrift', version, semanticVersion: version, informationUri: README_URL, rules: rules.map((rule) => ruleDescriptor(rule, policy)) } },
+        invocations: [{ executionSuccessful: result.errors.length === 0, ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}) }],
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+};

@@ -1,0 +1,92 @@
+// What the README and .pre-commit-hooks.yaml promise: the policy example loads as written, the CI
+// snippets are valid YAML, and the pre-commit hook's entry, run the way pre-commit runs it (the
+// matching staged file names as arguments), gates and honours the policy's path filters.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/policy/parse.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}\n`);
+  expect(start, title).toBeGreaterThan(0);
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end === -1 ? undefined : end);
+}
+
+function yamlBlocks(text: string): string[] {
+  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+}
+
+describe('README', () => {
+  it('documents the policy with a full example that loads as written', () => {
+    const [example] = yamlBlocks(section('Policy'));
+    expect(example).toContain('extends: default');
+    expect(example).toContain('expires: 2027-01-31');
+    const layer = parsePolicy(example ?? '', { id: 'readme', display: 'README.md' });
+    expect(layer.exceptions).toHaveLength(1);
+    expect(layer.overrides[0]?.paths).toEqual(['deploy/prod/**']);
+    for (const heading of ['Which file', 'Merging', 'Globs', 'Exceptions', 'Inline suppressions', 'Errors']) expect(section('Policy')).toContain(`**${heading}.**`);
+  });
+
+  it('has CI snippets that are valid YAML, using the CLI as it is', () => {
+    const blocks = yamlBlocks(section('Use in CI'));
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const block of blocks) {
+      const docs = parseAllDocuments(block);
+      for (const doc of docs) expect(doc.errors.map((e) => e.message)).toEqual([]);
+    }
+    const workflow = parse(blocks[0] ?? '') as { jobs: Record<string, { steps: Array<{ run?: string; uses?: string }> }> };
+    const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
+    expect(steps.some((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
+    expect(steps.some((step) => step.run?.includes('$GITHUB_STEP_SUMMARY'))).toBe(true);
+    const scan = steps.find((step) => step.run?.startsWith('imagedrift scan'))?.run ?? '';
+    expect(scan).toBe('imagedrift scan --format github --format sarif=imagedrift.sarif --format markdown=imagedrift.md');
+  });
+});
+
+describe('.pre-commit-hooks.yaml', () => {
+  const hooks = parse(readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8')) as Array<Record<string, unknown>>;
+  const hook = hooks.find((entry) => entry.id === 'imagedrift');
+
+  it('declares the hook', () => {
+    expect(hook).toMatchObject({ id: 'imagedrift', entry: 'imagedrift scan', language: 'node' });
+    const files = new RegExp(String(hook?.files));
+    for (const name of ['deploy/app.yaml', 'k8s/x.yml', 'ecs/task.json', 'cfn/stack.template']) expect(files.test(name), name).toBe(true);
+    for (const name of ['README.md', 'main.go', 'values.yaml.bak']) expect(files.test(name), name).toBe(false);
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(Object.keys(pkg.bin)).toContain(String(hook?.entry).split(' ')[0]);
+  });
+
+  it('gates the files pre-commit passes, with the policy path filters applied', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-precommit-'));
+    const files: Record<string, string> = {
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      '.imagedrift.yaml': 'paths:\n  exclude: ["tests/fixtures/**"]\n',
+      'k8s/pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.27.0"}]\n',
+      'tests/fixtures/bad.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: f}\nspec:\n  containers: [{name: a, image: "nginx:latest"}]\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const matches = new RegExp(String(hook?.files));
+    const staged = Object.keys(files).filter((name) => matches.test(name) && !name.startsWith('.git/'));
+    expect(staged).toEqual(['.imagedrift.yaml', 'k8s/pod.yaml', 'tests/fixtures/bad.yaml']);
+    const [command, ...args] = String(hook?.entry).split(' ');
+    expect(command).toBe('imagedrift');
+    const run = (names: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'imagedrift.js'), ...args, ...names], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, NO_COLOR: '1' } });
+    const ok = run(staged);
+    expect(ok.stdout).toBe('k8s/pod.yaml:5:34: note Container `a` in Pod `p` uses `1.27.0` without a digest: the tag can be re-pushed [undigested-tag]\n1 finding (0 errors, 0 warnings, 1 note) in 1 file, 1 image reference\n');
+    expect(ok.status).toBe(0);
+    writeFileSync(join(dir, 'k8s', 'pod.yaml'), files['k8s/pod.yaml']!.replace('nginx:1.27.0', 'nginx:latest'));
+    const bad = run(staged);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('k8s/pod.yaml:5:34: error Container `a` in Pod `p` uses floating tag `latest`');
+  });
+});
