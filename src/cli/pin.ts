@@ -7,7 +7,11 @@ import type { Finding, ParsedReference, Role } from '../core/types.js';
 import { pinPaths } from '../fix/pin.js';
 import type { PinReport, ProposalOutcome } from '../fix/pin.js';
 import { parseReference } from '../core/parse-reference.js';
-import { loadDefaultPolicy } from '../policy/load.js';
+import { formatIssue, PolicyError } from '../policy/errors.js';
+import { relativeTo } from '../scan/scan.js';
+import { UsageError } from './outputs.js';
+import { addPolicyOptions, setupRun } from './policy-options.js';
+import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
 import { digestToPin } from '../resolve/types.js';
 import { findVersionTag } from '../resolve/version-tags.js';
@@ -15,7 +19,7 @@ import { ExitCode } from './exit-codes.js';
 import { addResolveOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 
-interface PinFlags extends ResolveFlags {
+interface PinFlags extends ResolveFlags, PolicyFlags {
   style: 'tag-digest' | 'digest';
   upgradeLatest?: boolean;
   only: string[];
@@ -82,7 +86,7 @@ export function pinCommand(): Command {
     .option('--dry-run', 'print a unified diff and write nothing')
     .option('--check', 'write nothing; exit 1 when anything would change (for CI)')
     .option('--from-results <file>', 'apply the proposals saved by `scan --resolve --format json` without contacting any registry');
-  return addResolveOptions(command)
+  return addResolveOptions(addPolicyOptions(command))
     .addHelpText(
       'after',
       `
@@ -97,7 +101,18 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
 2 usage error, 3 some references could not be resolved or some files were refused.`,
     )
     .action(async (paths: string[], flags: PinFlags) => {
-      const policy = loadDefaultPolicy();
+      let setup;
+      try {
+        setup = await setupRun(flags);
+      } catch (err) {
+        if (err instanceof PolicyError) for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+        else if (err instanceof UsageError) process.stderr.write(`imagedrift: ${err.message}\n`);
+        else throw err;
+        process.exitCode = ExitCode.USAGE;
+        return;
+      }
+      const { policy } = setup;
+      const relativePath = (path: string): string => relativeTo(setup.root, path);
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
       const created = flags.fromResults === undefined ? resolverFrom(flags, warn) : undefined;
       const propose =
@@ -128,6 +143,9 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
         const only = onlyFilter(flags.only);
         const report = await pinPaths(paths, {
           policy,
+          now: setup.now,
+          relativePath,
+          ...(setup.filter !== undefined ? { filter: setup.filter } : {}),
           style: flags.style,
           upgradeLatest: flags.upgradeLatest === true,
           propose,

@@ -11,9 +11,16 @@ import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './o
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
+import { addResolveOptions, resolverFrom } from './resolve-options.js';
+import type { ResolveFlags } from './resolve-options.js';
 import { VERSION } from './version.js';
+import { gatherFacts } from '../scan/resolve-phase.js';
+import type { NewerLevel } from '../scan/resolve-phase.js';
+import type { ImageRef } from '../core/types.js';
 
-interface ScanFlags extends PolicyFlags {
+interface ScanFlags extends PolicyFlags, ResolveFlags {
+  resolve?: boolean;
+  newer: NewerLevel;
   format?: OutputSpec[];
   output?: string;
   failOn: FailOn;
@@ -41,8 +48,10 @@ export function scanCommand(): Command {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').argParser(oneOf(FAIL_ON)).default('error'))
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 512K, 10M)').argParser(parseSize).default(DEFAULT_MAX_FILE_BYTES, '10M'))
     .option('--link-base <url>', 'base URL for links to files in the markdown report (default: the commit on GitHub Actions or GitLab CI)')
-    .option('--no-color', 'never colour the output');
-  return addPolicyOptions(command)
+    .option('--no-color', 'never colour the output')
+    .option('--resolve', 'ask the registries: propose pinned digests, and find moved tags, deleted digests and newer versions')
+    .addOption(new Option('--newer <level>', 'with --resolve: the lowest level of newer release to report').choices(['patch', 'minor', 'major', 'off']).default('patch'));
+  return addResolveOptions(addPolicyOptions(command))
     .addHelpText(
       'after',
       `
@@ -54,23 +63,43 @@ Examples:
   $ imagedrift scan --fail-on warning          also fail on warnings
   $ imagedrift scan --format text --format sarif=results.sarif --format markdown=summary.md
   $ imagedrift scan --changed-since origin/main --policy policies/strict.yaml
+  $ imagedrift scan --resolve --format json -o results.json   propose digests (for pin --from-results)
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuration error
-(including an invalid policy file), 3 the scan could not complete (an input path could not be read).`,
+(including an invalid policy file), 3 the scan could not complete (an input path could not be
+read, or with --resolve a reference could not be checked).`,
     )
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
         const outputs = resolveOutputs(flags.format, flags.output);
         const setup = await setupRun(flags);
         const relativePath = (path: string) => relativeTo(setup.root, path);
-        const result = await scanPaths(paths, {
+        const options = {
           policy: setup.policy,
           maxFileBytes: flags.maxFileSize,
           root: setup.root,
           now: setup.now,
           relativePath,
           ...(setup.filter !== undefined ? { filter: setup.filter } : {}),
-        });
+        };
+        let result;
+        if (flags.resolve === true) {
+          if (paths.includes('-')) throw new UsageError('--resolve cannot read stdin (-): the files are read twice');
+          // Pass 1 finds the references; the registries are asked once per unique one; pass 2
+          // judges every file with those facts, under the same policy, exceptions and suppressions.
+          const refs: ImageRef[] = [];
+          await scanPaths(paths, { ...options, onFile: (file) => refs.push(...file.refs) });
+          const created = resolverFrom(flags, (message) => void process.stderr.write(`imagedrift: warning: ${message}\n`));
+          try {
+            const facts = await gatherFacts(refs, setup.policy, { resolver: created.session, newer: flags.newer, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
+            result = await scanPaths(paths, { ...options, facts });
+            if (facts.unchecked > 0) result.errors.push(`${facts.unchecked} of ${facts.unique} image references could not be checked against their registries (see the resolve-failed findings)`);
+          } finally {
+            created.close();
+          }
+        } else {
+          result = await scanPaths(paths, options);
+        }
         const linkBase = flags.linkBase ?? defaultLinkBase(process.env);
         writeOutputs(
           result,

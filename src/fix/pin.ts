@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createTwoFilesPatch } from 'diff';
 import { canonicalReference, parseReference } from '../core/parse-reference.js';
 import type { Finding, ImageRef, ParsedReference } from '../core/types.js';
+import { PINNABLE_RULES } from '../rules/engine.js';
 import { FileScanner } from '../scan/scan-file.js';
 import type { ScanOptions } from '../scan/scan-file.js';
 import { sources } from '../sources/files.js';
@@ -14,8 +15,6 @@ import { writeFileAtomic } from './atomic-write.js';
 import { applyAndVerify, planFile, pinnedValue } from './plan.js';
 import type { PinOptions, PinTarget, Proposal } from './plan.js';
 
-/** The rules whose findings a pin answers. */
-export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'undigested-tag']);
 
 export type ProposalOutcome = { ok: true; proposal: Proposal } | { ok: false; reason: string };
 
@@ -141,4 +140,4 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
   return report;
 }
 
-export { pinnedValue };
+export { pinnedValue, PINNABLE_RULES };

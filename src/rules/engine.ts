@@ -1,14 +1,14 @@
 // Runs the rules over references: builds each reference's Subject once, asks every rule, and gives
 // each report the severity the policy sets for the container's role.
-import { parseReference } from '../core/parse-reference.js';
+import { canonicalReference, parseReference } from '../core/parse-reference.js';
 import { classifyTag } from '../core/tag-kind.js';
 import { templateReason } from '../core/templated.js';
-import type { Finding, ImageRef, Location, Role, Severity } from '../core/types.js';
+import type { Finding, Fix, ImageRef, Location, Role, Severity } from '../core/types.js';
 import { compilePolicy } from '../policy/match.js';
 import type { Policy, SeveritySetting } from '../policy/types.js';
 import { RULES } from './index.js';
 import type { RuleId } from './index.js';
-import type { Report, Rule, RuleContext, Subject } from './types.js';
+import type { Report, Resolution, Rule, RuleContext, Subject } from './types.js';
 
 /** Template parts before the last `/` do not hide the tag: `${REGISTRY}/app:latest` is still `latest`. */
 function stubTemplates(raw: string): string | undefined {
@@ -80,18 +80,33 @@ function runRules(rules: readonly Rule[], subject: Subject, policy: Policy, find
   }
 }
 
-/** The rules that need only the file. */
-export function judge(refs: readonly ImageRef[], policy: Policy): Finding[] {
-  const mutableWords = new Set(policy.mutableTags.map((word) => word.toLowerCase()));
-  const findings: Finding[] = [];
-  for (const ref of refs) runRules(FILE_RULES, buildSubject(ref, mutableWords), policy, findings);
-  return findings;
+/** Registry facts per unique reference (`canonicalReference`), and how to turn them into a pin proposal. */
+export interface ResolvedFacts {
+  resolutions: ReadonlyMap<string, Resolution>;
+  propose(subject: Subject): Fix | undefined;
 }
 
-/** The rules that need registry facts (`scan --resolve`), for subjects that carry a resolution. */
-export function judgeResolved(subjects: readonly Subject[], policy: Policy): Finding[] {
+/** The rules whose findings a pin answers. */
+export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'undigested-tag']);
+
+/**
+ * Judges a file's references: the rules that need only the file and, when registry facts are
+ * given (`scan --resolve`), the rules that need them; pinnable findings then carry a proposal.
+ */
+export function judge(refs: readonly ImageRef[], policy: Policy, facts?: ResolvedFacts): Finding[] {
+  const mutableWords = new Set(policy.mutableTags.map((word) => word.toLowerCase()));
   const findings: Finding[] = [];
-  for (const subject of subjects) if (subject.resolution !== undefined) runRules(RESOLVE_RULES, subject, policy, findings);
+  for (const ref of refs) {
+    const subject = buildSubject(ref, mutableWords);
+    const first = findings.length;
+    runRules(FILE_RULES, subject, policy, findings);
+    if (facts === undefined || subject.parsed === undefined || subject.unresolvable !== undefined) continue;
+    subject.resolution = facts.resolutions.get(canonicalReference(subject.parsed));
+    if (subject.resolution === undefined) continue;
+    const fix = facts.propose(subject);
+    if (fix !== undefined) for (let i = first; i < findings.length; i++) if (PINNABLE_RULES.has(findings[i]!.ruleId)) findings[i]!.fix = fix;
+    runRules(RESOLVE_RULES, subject, policy, findings);
+  }
   return findings;
 }
 

@@ -1,17 +1,17 @@
-// `scan --resolve`: asks the registries about every unique reference once, attaches a pinned
-// replacement to each floating-tag finding, and runs the rules that need registry facts
-// (tag-moved, digest-not-found, newer-version-available, resolve-failed).
+// `scan --resolve`: asks the registries about every unique reference once. The facts are then
+// handed to the file scanner, so the rules that need them (tag-moved, digest-not-found,
+// newer-version-available, resolve-failed) run per file under the same policy, overrides,
+// exceptions and suppressions as every other rule, and floating-tag findings carry a pin proposal.
 import { canonicalReference, formatReference } from '../core/parse-reference.js';
-import type { Finding, ImageRef, ParsedReference } from '../core/types.js';
+import type { Fix, ImageRef, ParsedReference } from '../core/types.js';
 import type { Policy } from '../policy/types.js';
-import { buildSubject, judgeResolved } from '../rules/engine.js';
+import { buildSubject } from '../rules/engine.js';
+import type { ResolvedFacts } from '../rules/engine.js';
 import type { Resolution, Subject } from '../rules/types.js';
 import { mapLimit } from '../resolve/limit.js';
 import type { Resolver } from '../resolve/types.js';
 import { digestToPin } from '../resolve/types.js';
 import { findVersionTag, newerVersions } from '../resolve/version-tags.js';
-import { PINNABLE_RULES } from '../fix/pin.js';
-import { findingKey, refKey } from './ref-key.js';
 
 export type NewerLevel = 'patch' | 'minor' | 'major' | 'off';
 
@@ -27,9 +27,7 @@ export interface ResolvePhaseOptions {
   concurrency?: number;
 }
 
-export interface ResolvePhaseResult {
-  /** Findings of the resolve rules. */
-  findings: Finding[];
+export interface GatheredFacts extends ResolvedFacts {
   /** How many unique references could not be checked. */
   unchecked: number;
   /** Unique references asked about. */
@@ -98,9 +96,9 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
 }
 
 /** The pinned replacement for a floating or undigested reference: `repo:v0.28.0@sha256:…` for latest. */
-function proposal(ref: ImageRef, parsed: ParsedReference, resolution: Resolution): Finding['fix'] {
-  const current = resolution.current;
-  if (current === undefined || parsed.digest !== undefined) return undefined;
+export function proposeFix({ ref, parsed, resolution }: Subject): Fix | undefined {
+  const current = resolution?.current;
+  if (current === undefined || parsed === undefined || parsed.digest !== undefined) return undefined;
   const floating = parsed.tag === undefined || parsed.tag === 'latest';
   const tag = floating && current.versionTag !== undefined ? current.versionTag : parsed.tag;
   const description = current.versionTag !== undefined ? `${parsed.tag ?? 'latest'} is ${current.versionTag}` : undefined;
@@ -113,30 +111,20 @@ function proposal(ref: ImageRef, parsed: ParsedReference, resolution: Resolution
   };
 }
 
-/**
- * Resolves the references of a finished scan. `refs` are every reference the scan found and
- * `findings` the scan's findings: pinnable findings get a `fix`; the returned findings are new.
- */
-export async function resolvePhase(refs: readonly ImageRef[], findings: readonly Finding[], policy: Policy, opts: ResolvePhaseOptions): Promise<ResolvePhaseResult> {
+/** Resolves every unique, judgeable reference among `refs` once. */
+export async function gatherFacts(refs: readonly ImageRef[], policy: Policy, opts: ResolvePhaseOptions): Promise<GatheredFacts> {
   const mutableWords = new Set(policy.mutableTags.map((word) => word.toLowerCase()));
-  const subjects = refs.map((ref) => buildSubject(ref, mutableWords)).filter((s) => s.parsed !== undefined && s.unresolvable === undefined && s.parsed.registry !== 'templated' && !/templated/.test(s.parsed.path) ? true : false);
   const unique = new Map<string, Subject>();
-  for (const subject of subjects) unique.set(canonicalReference(subject.parsed!), subject);
+  for (const ref of refs) {
+    const subject = buildSubject(ref, mutableWords);
+    // Partly templated values (`${REGISTRY}/app:latest`) are judged by tag but cannot be resolved.
+    if (subject.parsed === undefined || subject.unresolvable !== undefined || ref.raw !== ref.raw.trim() || /[{}$<>%]/.test(ref.raw)) continue;
+    unique.set(canonicalReference(subject.parsed), subject);
+  }
   const resolutions = new Map<string, Resolution>();
   await mapLimit([...unique], opts.concurrency ?? 32, async ([key, subject]) => {
     resolutions.set(key, await resolveOne(subject, opts).catch((err: unknown) => ({ failure: err instanceof Error ? err.message : String(err) })));
   });
-  const byRef = new Map<string, Finding[]>();
-  for (const finding of findings) {
-    if (!PINNABLE_RULES.has(finding.ruleId)) continue;
-    const key = findingKey(finding);
-    byRef.set(key, [...(byRef.get(key) ?? []), finding]);
-  }
-  for (const subject of subjects) {
-    subject.resolution = resolutions.get(canonicalReference(subject.parsed!));
-    const fix = subject.resolution === undefined ? undefined : proposal(subject.ref, subject.parsed!, subject.resolution);
-    if (fix !== undefined) for (const finding of byRef.get(refKey(subject.ref)) ?? []) finding.fix = fix;
-  }
   const unchecked = [...resolutions.values()].filter((r) => r.failure !== undefined).length;
-  return { findings: judgeResolved(subjects, policy), unchecked, unique: unique.size };
+  return { resolutions, propose: proposeFix, unchecked, unique: unique.size };
 }

@@ -14,6 +14,7 @@ import { knownRuleIds } from '../policy/rule-ids.js';
 import { suggest } from '../policy/suggest.js';
 import type { Policy } from '../policy/types.js';
 import { fileFinding, judge } from '../rules/engine.js';
+import type { ResolvedFacts } from '../rules/engine.js';
 import { applySuppressions, findSuppressions } from './suppressions.js';
 import type { Suppression } from './suppressions.js';
 
@@ -44,6 +45,8 @@ export interface ScanOptions {
   now?: string;
   /** A file's path relative to the scan root, for the policy's path globs; the path as given by default. */
   relativePath?: (path: string) => string;
+  /** Registry facts (`scan --resolve`): the resolve rules run and floating-tag findings get a proposal. */
+  facts?: ResolvedFacts;
 }
 
 /** Today's date in UTC, `YYYY-MM-DD`. */
@@ -111,7 +114,7 @@ export class FileScanner {
       refs.push(...extractor.extract(root, ctx));
     }
     dedupeAliased(refs);
-    let findings: Finding[] = judge(refs, policy);
+    let findings: Finding[] = judge(refs, policy, this.options.facts);
     const result: FileResult = { path, refs, findings, ...(format !== undefined ? { format } : {}) };
     if (parsed.error !== undefined) {
       const lineStart = text.lastIndexOf('\n', parsed.error.offset - 1) + 1;

@@ -1,6 +1,6 @@
 // `scan --resolve` proposals and rules, and `imagedrift pin` end to end, against a real OCI
 // registry (Debian's docker-registry) on 127.0.0.1 holding images this test pushes.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRef } from '../../src/core/types.js';
 import { loadDefaultPolicy } from '../../src/policy/load.js';
 import { createResolver } from '../../src/resolve/create.js';
-import { resolvePhase } from '../../src/scan/resolve-phase.js';
+import { gatherFacts } from '../../src/scan/resolve-phase.js';
 import { scanPaths } from '../../src/scan/scan.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { Pusher, startRegistry } from '../helpers/registry.js';
 import type { PushedImage, PushedIndex, TestRegistry } from '../helpers/registry.js';
 
@@ -25,6 +26,18 @@ let multi: PushedIndex;
 function cli(args: string[], cwd = root) {
   const result = spawnSync(process.execPath, [join(root, 'bin', 'imagedrift.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'imagedrift-xdg-')) } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** For runs that talk to a proxy living in this process: spawnSync would block it. */
+function cliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'imagedrift.js'), ...args], { cwd: root, env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'imagedrift-xdg-')) } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 beforeAll(async () => {
@@ -47,13 +60,13 @@ beforeAll(async () => {
 
 afterAll(async () => registry?.stop());
 
-function taskDefinition(): string {
+function taskDefinition(h = host): string {
   return `{
   "family": "checkout",
   "containerDefinitions": [
-    {"name": "app", "image": "${host}/team/app:1.2.3", "essential": true},
-    {"name": "aws-otel-collector", "image": "${host}/otel/aws-otel-collector:latest", "essential": true},
-    {"name": "multi", "image": "${host}/team/multi:2.0.0", "essential": false}
+    {"name": "app", "image": "${h}/team/app:1.2.3", "essential": true},
+    {"name": "aws-otel-collector", "image": "${h}/otel/aws-otel-collector:latest", "essential": true},
+    {"name": "multi", "image": "${h}/team/multi:2.0.0", "essential": false}
   ]
 }
 `;
@@ -72,12 +85,13 @@ describe('scan --resolve (resolve phase)', () => {
     v029 = await push.pushImage('otel/aws-otel-collector', ['v0.29.0', 'stable']);
     const refs: ImageRef[] = [];
     const policy = loadDefaultPolicy();
-    const result = await scanPaths([dir], { policy, onFile: (file) => refs.push(...file.refs) });
+    await scanPaths([dir], { policy, onFile: (file) => refs.push(...file.refs) });
     const { session, close } = createResolver({ noCache: true, timeoutMs: 2000 });
     try {
-      const phase = await resolvePhase(refs, result.findings, policy, { resolver: session });
-      expect(phase.unique).toBe(6);
-      expect(phase.unchecked).toBe(1);
+      const facts = await gatherFacts(refs, policy, { resolver: session });
+      expect(facts.unique).toBe(6);
+      expect(facts.unchecked).toBe(1);
+      const result = await scanPaths([dir], { policy, facts });
 
       const latest = result.findings.find((f) => f.ruleId === 'latest-tag');
       expect(latest?.fix).toMatchObject({
@@ -89,7 +103,8 @@ describe('scan --resolve (resolve phase)', () => {
       const app = result.findings.find((f) => f.ruleId === 'undigested-tag' && f.container?.name === 'app');
       expect(app?.fix?.replacement).toBe(`${host}/team/app:1.2.3@${app123.digest}`);
 
-      const byRule = Object.fromEntries(phase.findings.map((f) => [`${f.ruleId}:${f.container?.name}`, f]));
+      const resolveRules = new Set(['tag-moved', 'digest-not-found', 'newer-version-available', 'resolve-failed']);
+      const byRule = Object.fromEntries(result.findings.filter((f) => resolveRules.has(f.ruleId)).map((f) => [`${f.ruleId}:${f.container?.name}`, f]));
       expect(byRule['tag-moved:pinned']?.message).toContain('pins `stable` at sha256:');
       expect(byRule['tag-moved:pinned']?.message).toContain('(pinned v0.28.0, now v0.29.0): the pin is stale');
       expect(byRule['digest-not-found:gone']?.severity).toBe('error');
@@ -101,6 +116,62 @@ describe('scan --resolve (resolve phase)', () => {
       close();
       await push.tag('otel/aws-otel-collector', v028.digest, ['stable']);
     }
+  }, 60_000);
+});
+
+describe('request counts', () => {
+  it('asks for each unique tag exactly once in scan mode, however often it appears', async () => {
+    const proxy = await startFaultProxy({ upstream: host });
+    const policy = loadDefaultPolicy();
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-count-'));
+    const containers = Array.from({ length: 40 }, (_, i) => `    - {name: c${i}, image: "${proxy.host}/team/app:${i % 2 === 0 ? '1.2.3' : '1.2.4'}"}`).join('\n');
+    for (const name of ['a.yaml', 'b.yaml']) writeFileSync(join(dir, name), `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n${containers}\n`);
+    const refs: ImageRef[] = [];
+    await scanPaths([dir], { policy, onFile: (file) => refs.push(...file.refs) });
+    const { session, close } = createResolver({ noCache: true });
+    try {
+      await gatherFacts(refs, policy, { resolver: session, newer: 'off' });
+      expect(proxy.count({ path: '/v2/team/app/manifests/1.2.3' })).toBe(1);
+      expect(proxy.count({ path: '/v2/team/app/manifests/1.2.4' })).toBe(1);
+      expect(proxy.count({ path: /manifests/ })).toBe(2);
+    } finally {
+      close();
+      await proxy.stop();
+    }
+  });
+});
+
+describe('imagedrift scan --resolve and pin (CLI, real registry)', () => {
+  it('saves proposals with scan --resolve --format json, and pin --from-results applies them without a registry', async () => {
+    // The registry is reached through a proxy that is stopped before pinning: pin --from-results must not need it.
+    const proxy = await startFaultProxy({ upstream: host });
+    const h = proxy.host;
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-from-results-'));
+    const file = join(dir, 'task.json');
+    writeFileSync(file, taskDefinition(h));
+    const results = join(mkdtempSync(join(tmpdir(), 'imagedrift-results-')), 'results.json');
+    const scan = await cliAsync(['scan', '--resolve', '--newer', 'off', '--format', 'json', '-o', results, dir]);
+    expect(scan.code).toBe(1); // the latest-tag error
+    const report = JSON.parse(readFileSync(results, 'utf8')) as { findings: Array<{ ruleId: string; fix?: { replacement: string } }> };
+    expect(report.findings.find((f) => f.ruleId === 'latest-tag')?.fix?.replacement).toBe(`${h}/otel/aws-otel-collector:v0.28.0@${v028.digest}`);
+
+    const text = await cliAsync(['scan', '--resolve', '--newer', 'off', dir]);
+    expect(text.stdout).toContain(`  fix: ${h}/otel/aws-otel-collector:v0.28.0@${v028.digest} (latest is v0.28.0)`);
+    await proxy.stop();
+
+    const pin = cli(['pin', '--upgrade-latest', '--from-results', results, dir]);
+    expect(pin.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain(`"${h}/otel/aws-otel-collector:v0.28.0@${v028.digest}"`);
+    expect(readFileSync(file, 'utf8')).toContain(`"${h}/team/app:1.2.3@${app123.digest}"`);
+  }, 60_000);
+
+  it('exits 3 when --resolve cannot check a reference', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-resolve-fail-'));
+    writeFileSync(join(dir, 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: a, image: "127.0.0.1:9/x/y:1.0.0@sha256:' + 'a'.repeat(64) + '"}\n');
+    const result = cli(['scan', '--resolve', '--timeout', '1s', dir]);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('[resolve-failed]');
+    expect(result.stderr).toContain('1 of 1 image references could not be checked');
   }, 60_000);
 });
 

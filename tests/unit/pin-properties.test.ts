@@ -95,6 +95,15 @@ describe('pin safety', () => {
     expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toBe(POD);
   });
 
+  it('leaves alone what an inline suppression covers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-pin-suppressed-'));
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: debug\n      image: busybox:latest  # imagedrift-ignore latest-tag -- debug shell\n    - name: app\n      image: nginx:latest\n';
+    writeFileSync(join(dir, 'pod.yaml'), pod);
+    const report = await pinPaths([dir], { policy, style: 'tag-digest', upgradeLatest: false, propose: fakePropose });
+    expect(report.files[0]?.pinned.map((p) => p.from)).toEqual(['nginx:latest']);
+    expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toContain('image: busybox:latest  # imagedrift-ignore');
+  });
+
   it('prints a unified diff and writes nothing with dryRun', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imagedrift-pin-dry-'));
     writeFileSync(join(dir, 'pod.yaml'), POD);
