@@ -1,6 +1,7 @@
 // Shared by the extractors: turning an image value node into an ImageRef, and giving each
 // container of a workload its role.
 import type { Container, ImageRef, Workload, Format } from '../core/types.js';
+import { get } from '../parse/tree.js';
 import type { Node, ScalarNode } from '../parse/tree.js';
 import type { ExtractContext } from './types.js';
 
@@ -91,4 +92,16 @@ export function unresolvableRef(
 function condense(raw: string): string {
   const line = raw.replace(/\s+/g, ' ').trim();
   return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+
+/** Each container's `image` with its role: a literal, or an unresolvable value quoted as written. */
+export function containerRefs(containers: readonly Node[], roles: readonly Container[], format: Format, workload: Workload, ctx: ExtractContext, out: ImageRef[]): void {
+  containers.forEach((container, i) => {
+    const role = roles[i];
+    const imageNode = get(container, 'image');
+    if (role === undefined || imageNode === undefined) return;
+    const scalar = literal(imageNode);
+    if (scalar !== undefined) out.push(refFromScalar(scalar, format, workload, role, ctx));
+    else out.push(unresolvableRef(imageNode, ctx.text.slice(imageNode.nodeRange.start, imageNode.nodeRange.end), 'the image is not a string', format, workload, role, ctx));
+  });
 }

@@ -5,7 +5,7 @@
 import type { ImageRef, Workload } from '../core/types.js';
 import { bool, get, getPath, items, str } from '../parse/tree.js';
 import type { Node } from '../parse/tree.js';
-import { assignRoles, literal, refFromScalar, unresolvableRef } from './containers.js';
+import { assignRoles, containerRefs, literal } from './containers.js';
 import type { ContainerInfo } from './containers.js';
 import type { ExtractContext, Extractor } from './types.js';
 
@@ -54,14 +54,7 @@ function extractTask(shape: TaskShape, ctx: ExtractContext, out: ImageRef[]): vo
     };
   });
   const roles = assignRoles(infos, ctx);
-  containers.forEach((container, i) => {
-    const role = roles[i];
-    const imageNode = get(container, 'image');
-    if (role === undefined || imageNode === undefined) return;
-    const scalar = literal(imageNode);
-    if (scalar !== undefined) out.push(refFromScalar(scalar, 'ecs-task-definition', shape.workload, role, ctx));
-    else out.push(unresolvableRef(imageNode, ctx.text.slice(imageNode.nodeRange.start, imageNode.nodeRange.end), 'the image is not a string', 'ecs-task-definition', shape.workload, role, ctx));
-  });
+  containerRefs(containers, roles, 'ecs-task-definition', shape.workload, ctx, out);
 }
 
 export const ecsTaskDefinition: Extractor = {

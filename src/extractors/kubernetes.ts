@@ -5,7 +5,7 @@
 import type { ImageRef, Workload } from '../core/types.js';
 import { get, getPath, items, str } from '../parse/tree.js';
 import type { Node } from '../parse/tree.js';
-import { assignRoles, literal, refFromScalar, unresolvableRef } from './containers.js';
+import { assignRoles, containerRefs, literal } from './containers.js';
 import type { ContainerInfo } from './containers.js';
 import type { ExtractContext, Extractor } from './types.js';
 
@@ -50,14 +50,7 @@ function extractObject(root: Node, ctx: ExtractContext, out: ImageRef[]): void {
   add('ephemeralContainers', () => ({ ephemeral: true }));
   const roles = assignRoles(infos, ctx);
 
-  nodes.forEach((container, i) => {
-    const role = roles[i];
-    const imageNode = get(container, 'image');
-    if (role === undefined || imageNode === undefined) return;
-    const scalar = literal(imageNode);
-    if (scalar !== undefined) out.push(refFromScalar(scalar, 'kubernetes', workload, role, ctx));
-    else out.push(unresolvableRef(imageNode, ctx.text.slice(imageNode.nodeRange.start, imageNode.nodeRange.end), 'the image is not a string', 'kubernetes', workload, role, ctx));
-  });
+  containerRefs(nodes, roles, 'kubernetes', workload, ctx, out);
 }
 
 export const kubernetes: Extractor = {
