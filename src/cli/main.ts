@@ -1,12 +1,13 @@
 // The imagedrift command line.
 import { Command, CommanderError } from 'commander';
+import { auditCommand } from './audit.js';
 import { ExitCode } from './exit-codes.js';
 import { pinCommand } from './pin.js';
 import { scanCommand } from './scan.js';
 import { VERSION } from './version.js';
 
 export function program(): Command {
-  const commands = [scanCommand(), pinCommand()];
+  const commands = [scanCommand(), pinCommand(), auditCommand()];
   // addCommand() does not pass on settings: every command reports usage errors the same way.
   for (const command of commands) command.showHelpAfterError().exitOverride();
   const main = new Command('imagedrift')

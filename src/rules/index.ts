@@ -14,6 +14,12 @@ import tagMoved from './tag-moved.js';
 import disallowedRegistry from './disallowed-registry.js';
 import expiredException from './expired-exception.js';
 import unusedSuppression from './unused-suppression.js';
+import fleetDrift from './fleet-drift.js';
+import tagMovedSinceDeploy from './tag-moved-since-deploy.js';
+import versionConsistencyDisabled from './version-consistency-disabled.js';
+import runningDigestMissing from './running-digest-missing.js';
+import mutableRepository from './mutable-repository.js';
+import auditIncomplete from './audit-incomplete.js';
 import type { Rule } from './types.js';
 
 export type RuleId =
@@ -31,7 +37,13 @@ export type RuleId =
   | 'tag-moved'
   | 'digest-not-found'
   | 'newer-version-available'
-  | 'resolve-failed';
+  | 'resolve-failed'
+  | 'fleet-drift'
+  | 'tag-moved-since-deploy'
+  | 'version-consistency-disabled'
+  | 'running-digest-missing'
+  | 'mutable-repository'
+  | 'audit-incomplete';
 
 export const RULES = {
   'latest-tag': latestTag,
@@ -49,6 +61,12 @@ export const RULES = {
   'digest-not-found': digestNotFound,
   'newer-version-available': newerVersionAvailable,
   'resolve-failed': resolveFailed,
+  'fleet-drift': fleetDrift,
+  'tag-moved-since-deploy': tagMovedSinceDeploy,
+  'version-consistency-disabled': versionConsistencyDisabled,
+  'running-digest-missing': runningDigestMissing,
+  'mutable-repository': mutableRepository,
+  'audit-incomplete': auditIncomplete,
 } satisfies { [Id in RuleId]: Rule<Id> };
 
 export const RULE_IDS = Object.keys(RULES) as RuleId[];

@@ -3,6 +3,7 @@ import type { ParsedReference, Severity, Fix, ImageRef } from '../core/types.js'
 import type { TagKind } from '../core/tag-kind.js';
 import type { CompiledPolicy } from '../policy/match.js';
 import type { Policy } from '../policy/types.js';
+import type { LiveFacts } from '../audit/live-facts.js';
 
 /** One image reference, with everything the rules judge it by. */
 export interface Subject {
@@ -17,6 +18,8 @@ export interface Subject {
   tagKind?: TagKind;
   /** What the registry said about the reference (`scan --resolve` only). */
   resolution?: Resolution;
+  /** What runs in ECS under the reference (`audit ecs` only). */
+  live?: LiveFacts;
 }
 
 /** Registry facts about one reference, gathered once per unique reference by `scan --resolve`. */

@@ -17,12 +17,17 @@
 // Failures: AccessDenied (or any other error) on a region, cluster, task definition or registry
 // becomes an `incomplete` entry and the rest continues; throttling is retried by the SDK; missing,
 // expired or invalid credentials stop the run with one AwsCredentialsError.
+//
+// Also here, for `imagedrift audit ecs` (src/audit/): describeEcrImageIds (what ECR serves now for
+// the tags and digests in use: DescribeImages, 100 image ids a call), callerAccount (STS
+// GetCallerIdentity) and defaultRegion (the SDK's own region resolution).
 
 import {
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  ECSClient,
   ListClustersCommand,
   ListServiceDeploymentsCommand,
   ListServicesCommand,
@@ -30,7 +35,8 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { DescribeRepositoriesCommand, type Repository } from '@aws-sdk/client-ecr';
+import { BatchGetImageCommand, DescribeImagesCommand, DescribeRepositoriesCommand, type ImageIdentifier, type Repository } from '@aws-sdk/client-ecr';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import picomatch from 'picomatch';
 import { parseReference } from '../core/parse-reference.js';
 import { parseEcrHost } from '../resolve/ecr-host.js';
@@ -74,8 +80,8 @@ export interface EcsSnapshot {
   serverTime?: string;
   /** Server minus local clock in ms, as learnt by the SDK (clock-skew correction). */
   clockOffsetMs?: number;
-  /** The filters used; an empty list means "all". */
-  scope: { regions: string[]; clusters: string[]; services: string[] };
+  /** The filters used; an empty list means "all". `roleArns`: the roles assumed (`audit ecs --role-arn`). */
+  scope: { regions: string[]; clusters: string[]; services: string[]; roleArns?: string[] };
   clusters: SnapshotCluster[];
   /** Every task definition referenced by a service deployment or a task, by ARN. */
   taskDefinitions: Record<string, SnapshotTaskDefinition>;
@@ -87,6 +93,46 @@ export interface EcsSnapshot {
   incomplete: SnapshotIncomplete[];
   /** API commands sent per operation (retries not counted). */
   calls: Record<string, number>;
+  /**
+   * The identities the audit ran as (`imagedrift audit ecs` only): one per `--role-arn`, or the
+   * default credentials' account.
+   */
+  accounts?: SnapshotAccount[];
+  /**
+   * What each registry serves now for the image references in use (`imagedrift audit ecs` only),
+   * keyed by the canonical reference as declared (`<registry>/<repository>[:tag][@digest]`).
+   */
+  images?: Record<string, SnapshotImage>;
+}
+
+export interface SnapshotAccount {
+  accountId: string;
+  /** The role assumed for this account (`--role-arn`); absent for the default credentials. */
+  roleArn?: string;
+}
+
+/** Registry facts about one declared image reference, read once per unique reference. */
+export interface SnapshotImage {
+  /** `ecr` (private ECR, read with DescribeImages) or `oci` (any other registry, Distribution API). */
+  source: 'ecr' | 'oci';
+  /** When the registry answered, on AWS's clock (the local clock corrected by the learnt skew). */
+  checkedAt?: string;
+  /**
+   * What the tag points at now (absent for a digest-only reference, a tag that is gone, or a
+   * failure). `platforms`: when it is a multi-arch index and a digest in use differs from it, the
+   * digests of its platform manifests (a task may report the one it pulled for its platform).
+   */
+  current?: { digest: string; versionTag?: string; platforms?: string[] };
+  /** The tag no longer exists in the repository. */
+  tagMissing?: boolean;
+  /**
+   * Each digest in use under this reference (run by tasks, resolved by a service revision, or
+   * pinned by the reference): whether the registry still has it, and the version tag it carries.
+   * `exists` is absent when it could not be checked.
+   */
+  digests: Record<string, { exists?: boolean; versionTag?: string }>;
+  /** Why the registry could not answer (the reference then also has an `incomplete` entry). */
+  failure?: string;
 }
 
 export interface SnapshotCluster {
@@ -154,7 +200,17 @@ export interface SnapshotTaskDefinition {
   revision?: number;
   status?: string;
   registeredAt?: string;
-  containers: Array<{ name?: string; image?: string; essential?: boolean }>;
+  containers: SnapshotContainerDefinition[];
+}
+
+export interface SnapshotContainerDefinition {
+  name?: string;
+  image?: string;
+  essential?: boolean;
+  /** True when the container has a `firelensConfiguration` (a FireLens log router). */
+  firelens?: boolean;
+  /** `enabled` (ECS's default: the tag is resolved to a digest once per deployment) or `disabled`. */
+  versionConsistency?: string;
 }
 
 export interface SnapshotServiceRevision {
@@ -179,13 +235,18 @@ export interface SnapshotRepository {
   found: boolean;
 }
 
-export type IncompleteScope = 'region' | 'cluster' | 'task-definition' | 'service-revisions' | 'ecr-registry';
+export type IncompleteScope = 'account' | 'region' | 'cluster' | 'task-definition' | 'service-revisions' | 'ecr-registry' | 'registry';
 
 export interface SnapshotIncomplete {
   scope: IncompleteScope;
-  /** Region name, cluster ARN, task-definition ARN, or `<account>/<region>` for a registry. */
+  /**
+   * Account id, region name, cluster ARN, task-definition ARN, `<account>/<region>` for an ECR
+   * registry, or `<registry>/<repository>` for the registry facts of an image.
+   */
   id: string;
   region?: string;
+  /** The account whose credentials met the failure (set by `audit ecs`, which may run as several). */
+  accountId?: string;
   /** The API operation that failed. */
   operation: string;
   /** AWS error code, e.g. AccessDeniedException, UnsupportedFeatureException. */
@@ -682,7 +743,15 @@ class Collector {
           revision: td.revision,
           status: td.status,
           registeredAt: iso(td.registeredAt),
-          containers: (td.containerDefinitions ?? []).map((c) => clean({ name: c.name, image: c.image, essential: c.essential })),
+          containers: (td.containerDefinitions ?? []).map((c) =>
+            clean({
+              name: c.name,
+              image: c.image,
+              essential: c.essential,
+              firelens: c.firelensConfiguration ? true : undefined,
+              versionConsistency: c.versionConsistency,
+            }),
+          ),
         });
       })();
       // A fatal error must not leave an unhandled rejection behind.
@@ -827,4 +896,175 @@ function repositoryOf(repo: Repository, account: string, region: string): Snapsh
     exclusionFilters: (repo.imageTagMutabilityExclusionFilters ?? []).map((f) => clean({ filterType: f.filterType, filter: f.filter })),
     found: true,
   });
+}
+
+// ------------------------------------------------------------------------------------------------
+// For `imagedrift audit ecs`: image facts from ECR, the caller's account, the default region.
+
+/** DescribeImages accepts at most 100 image ids per call. */
+export const DESCRIBE_IMAGES_BATCH = 100;
+
+export interface EcrRepositoryTarget {
+  account: string;
+  region: string;
+  fips?: boolean;
+  repository: string;
+}
+
+export interface EcrImageFacts {
+  digest: string;
+  tags: string[];
+  /** imageManifestMediaType: an OCI index or Docker manifest list for a multi-arch image. */
+  mediaType?: string;
+}
+
+/** Media types of a multi-arch image index. */
+export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+
+export interface EcrImageIdsResult {
+  /** `:tag` and `@digest` → the image, for every id the repository has. */
+  found: Map<string, EcrImageFacts>;
+  /** The repository itself does not exist (every id is then missing). */
+  repositoryMissing?: boolean;
+}
+
+/** Which image id an ImageNotFoundException names: `{imageDigest:'sha256:…', imageTag:'null'}`. */
+function missingImageId(message: string): string | undefined {
+  const m = /imageDigest:\s*'([^']*)',\s*imageTag:\s*'([^']*)'/.exec(message);
+  if (!m) return undefined;
+  if (m[1] && m[1] !== 'null') return `@${m[1]}`;
+  if (m[2] && m[2] !== 'null') return `:${m[2]}`;
+  return undefined;
+}
+
+const idKey = (id: ImageIdentifier): string => (id.imageDigest !== undefined ? `@${id.imageDigest}` : `:${id.imageTag ?? ''}`);
+
+/**
+ * What one ECR repository holds for the given tags and digests: DescribeImages by image id,
+ * 100 ids a call, each answer carrying the image's digest and all its tags (so `latest` names its
+ * version tag at no extra cost). ECR fails the whole call when one id is missing and names that
+ * id; it is dropped and the call repeated, so each missing id costs one more call (a batch whose
+ * ids are all missing costs one call per id). Throws anything else (the caller decides whether it
+ * is fatal); throttling and clock skew are the SDK's to retry.
+ */
+export async function describeEcrImageIds(clients: AwsClients, target: EcrRepositoryTarget, ids: readonly ImageIdentifier[]): Promise<EcrImageIdsResult> {
+  const ecr = clients.ecr(target.region, { fips: target.fips === true });
+  const found = new Map<string, EcrImageFacts>();
+  const unique = [...new Map(ids.map((id) => [idKey(id), id])).values()];
+  const ask = async (imageIds: ImageIdentifier[]): Promise<void> => {
+    const out = await withSkewRetry(() => ecr.send(new DescribeImagesCommand({ registryId: target.account, repositoryName: target.repository, imageIds })));
+    for (const d of out.imageDetails ?? []) {
+      if (!d.imageDigest) continue;
+      const facts: EcrImageFacts = { digest: d.imageDigest, tags: [...(d.imageTags ?? [])].sort(), ...(d.imageManifestMediaType ? { mediaType: d.imageManifestMediaType } : {}) };
+      found.set(`@${d.imageDigest}`, facts);
+      for (const tag of facts.tags) found.set(`:${tag}`, facts);
+    }
+  };
+  for (const batch of chunk(unique, DESCRIBE_IMAGES_BATCH)) {
+    let remaining = batch;
+    while (remaining.length > 0) {
+      try {
+        await ask(remaining);
+        break;
+      } catch (err) {
+        const name = awsErrorName(err);
+        if (name === 'RepositoryNotFoundException') return { found, repositoryMissing: true };
+        if (name !== 'ImageNotFoundException') throw err;
+        const missing = missingImageId(err instanceof Error ? err.message : '');
+        const index = missing === undefined ? -1 : remaining.findIndex((id) => idKey(id) === missing);
+        if (index === -1) {
+          // The message does not say which: ask one id at a time.
+          for (const one of remaining) {
+            try {
+              await ask([one]);
+            } catch (e) {
+              if (awsErrorName(e) !== 'ImageNotFoundException') throw e;
+            }
+          }
+          break;
+        }
+        remaining = remaining.filter((_, i) => i !== index);
+      }
+    }
+  }
+  return { found };
+}
+
+/**
+ * The platform manifests of multi-arch images, by tag: one BatchGetImage for up to 100 tags of one
+ * repository (asking for index media types, so ECR returns the index itself), each index's
+ * `manifests[].digest`. A tag that is not an index, or that ECR does not return, is left out.
+ */
+export async function ecrIndexChildren(clients: AwsClients, target: EcrRepositoryTarget, tags: readonly string[]): Promise<Map<string, string[]>> {
+  const ecr = clients.ecr(target.region, { fips: target.fips === true });
+  const children = new Map<string, string[]>();
+  for (const batch of chunk([...new Set(tags)], DESCRIBE_IMAGES_BATCH)) {
+    const out = await withSkewRetry(() =>
+      ecr.send(
+        new BatchGetImageCommand({
+          registryId: target.account,
+          repositoryName: target.repository,
+          imageIds: batch.map((imageTag) => ({ imageTag })),
+          acceptedMediaTypes: [...INDEX_MEDIA_TYPES, 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'],
+        }),
+      ),
+    );
+    for (const image of out.images ?? []) {
+      const tag = image.imageId?.imageTag;
+      if (tag === undefined || image.imageManifest === undefined) continue;
+      try {
+        const manifest = JSON.parse(image.imageManifest) as { manifests?: Array<{ digest?: unknown }> };
+        const digests = (manifest.manifests ?? []).map((m) => m.digest).filter((d): d is string => typeof d === 'string');
+        if (digests.length > 0) children.set(tag, digests);
+      } catch {
+        // Not JSON: not an index we can read; the tag is simply left out.
+      }
+    }
+  }
+  return children;
+}
+
+/**
+ * The fewest DescribeImages calls describeEcrImageIds makes for one repository: per batch of 100
+ * ids, one call plus one per missing id (a batch whose ids are all missing: one per id); a missing
+ * repository costs one call.
+ */
+export function minimumDescribeImagesCalls(ids: number, missing: number, repositoryMissing = false): number {
+  if (ids === 0) return 0;
+  if (repositoryMissing) return 1;
+  // Missing ids are assumed to fall in the last batch (they do when digests follow tags and fit in one).
+  let calls = 0;
+  let left = missing;
+  const batches = chunk(Array.from({ length: ids }, (_, i) => i), DESCRIBE_IMAGES_BATCH).reverse();
+  for (const batch of batches) {
+    const m = Math.min(left, batch.length);
+    left -= m;
+    calls += m === batch.length ? m : 1 + m;
+  }
+  return calls;
+}
+
+/** The account the default credentials belong to (STS GetCallerIdentity). Credential problems throw AwsCredentialsError. */
+export async function callerAccount(clients: AwsClients, region: string): Promise<string | undefined> {
+  try {
+    const out = await withSkewRetry(() => clients.sts(region).send(new GetCallerIdentityCommand({})));
+    return out.Account;
+  } catch (err) {
+    const cred = toCredentialsError(err);
+    if (cred) throw cred;
+    return undefined;
+  }
+}
+
+/** The region the SDK would use with no `--region`: AWS_REGION, AWS_DEFAULT_REGION… or the profile's `region`. */
+export async function defaultRegion(profile?: string): Promise<string | undefined> {
+  const client = new ECSClient(profile !== undefined ? { profile } : {});
+  try {
+    const region = await client.config.region();
+    return typeof region === 'string' && region !== '' ? region : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
 }

@@ -13,6 +13,9 @@
 //
 // Every request is counted per operation and per region, including the ones the server rejects,
 // so tests can assert exact call counts.
+//
+// Also: otelIncidentFixture (the OTEL sidecar incident in progress, for `audit ecs` tests) and
+// fakeAwsCliEnv (the environment a CLI child process needs to reach only this server).
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -84,8 +87,18 @@ export interface FakeTaskDefinition {
   family: string;
   revision: number;
   status?: 'ACTIVE' | 'INACTIVE';
-  containers: Array<{ name: string; image: string; essential?: boolean }>;
+  containers: FakeContainerDefinition[];
   registeredAt?: Date;
+}
+
+export interface FakeContainerDefinition {
+  name: string;
+  image: string;
+  essential?: boolean;
+  /** Sent as a `firelensConfiguration` of type fluentbit. */
+  firelens?: boolean;
+  /** Sent as `versionConsistency` (ECS omits it when never set; the default is enabled). */
+  versionConsistency?: 'enabled' | 'disabled';
 }
 
 export interface FakeServiceRevision {
@@ -153,6 +166,8 @@ export interface FakeAwsFaults {
     registries?: string[];
     /** Operation names denied everywhere. */
     operations?: string[];
+    /** Role ARNs whose AssumeRole is denied (the caller may not assume them). */
+    roles?: string[];
   };
   /**
    * Clock-skew mode: the server's clock is `Date.now() + serverOffsetMs`; a request whose X-Amz-Date
@@ -175,6 +190,8 @@ export interface FakeAwsFaults {
   unknownOperations?: string[];
   /** Added latency per request, in ms. */
   latencyMs?: number;
+  /** DescribeImages' ImageNotFoundException says which image id is missing only when this is not set. */
+  terseImageNotFound?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -404,6 +421,82 @@ export function buildFleet(spec: FleetSpec): BuiltFleet {
   region.taskDefinitions = [...taskDefinitions.values()];
   return { region, taskDefinitionArns: tdArns, repositories, serviceCount, taskCount };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The OTEL sidecar incident, in progress
+
+// `checkout` runs the AWS OTEL collector sidecar as `:latest` with
+// versionConsistency disabled; upstream released v0.29.0 and `latest` moved; half the tasks were
+// replaced since and run v0.29.0, half still run v0.28.0.
+const otel028: FakeImage = { tags: ['v0.28.0', '0.28'], manifest: makeManifest('otel/v0.28.0') };
+const otel029: FakeImage = { tags: ['latest', 'v0.29.0', '0.29'], manifest: makeManifest('otel/v0.29.0') };
+const api421: FakeImage = { tags: ['4.2.1'], manifest: makeManifest('checkout-api/4.2.1') };
+
+/** The OTEL incident fixture's names and images. */
+export const OTEL = {
+  ACCOUNT: DEFAULT_ACCOUNT,
+  REGION: 'us-east-1',
+  ECR: `${DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`,
+  v028: otel028,
+  v029: otel029,
+  api: api421,
+} as const;
+
+export function otelIncidentFixture(): FakeAwsFixture {
+  const { ACCOUNT, REGION, ECR } = OTEL;
+  const OLD = imageDigest(otel028);
+  const NEW = imageDigest(otel029);
+  const API = imageDigest(api421);
+  const td = taskDefinitionArn(REGION, ACCOUNT, 'checkout', 7);
+  const revision = serviceRevisionArn(REGION, ACCOUNT, 'prod', 'checkout', '4021');
+  const tasks: FakeTask[] = Array.from({ length: 10 }, (_, i) => ({
+    id: `0c0ffee${i}aaaabbbbccccddddeeee0000`.slice(0, 32),
+    group: 'service:checkout',
+    taskDefinitionArn: td,
+    startedAt: new Date(Date.UTC(2025, 5, 1, i)),
+    containers: [
+      { name: 'checkout-api', image: `${ECR}/checkout-api:4.2.1`, imageDigest: API },
+      { name: 'aws-otel-collector', image: `${ECR}/aws-otel-collector:latest`, imageDigest: i < 5 ? OLD : NEW },
+    ],
+  }));
+  return {
+    account: ACCOUNT,
+    regions: {
+      [REGION]: {
+        clusters: [{ name: 'prod', services: [{ name: 'checkout', taskDefinition: td, desiredCount: 10, runningCount: 10, currentServiceRevisions: [revision] }], tasks }],
+        taskDefinitions: [
+          {
+            arn: td,
+            family: 'checkout',
+            revision: 7,
+            containers: [
+              { name: 'checkout-api', image: `${ECR}/checkout-api:4.2.1`, essential: true },
+              { name: 'aws-otel-collector', image: `${ECR}/aws-otel-collector:latest`, essential: true, versionConsistency: 'disabled' },
+            ],
+          },
+        ],
+        serviceRevisions: [
+          {
+            arn: revision,
+            serviceArn: serviceArn(REGION, ACCOUNT, 'prod', 'checkout'),
+            clusterArn: clusterArn(REGION, ACCOUNT, 'prod'),
+            taskDefinition: td,
+            // versionConsistency disabled: ECS records no digest for the sidecar.
+            containerImages: [
+              { containerName: 'checkout-api', image: `${ECR}/checkout-api:4.2.1`, imageDigest: API },
+              { containerName: 'aws-otel-collector', image: `${ECR}/aws-otel-collector:latest` },
+            ],
+          },
+        ],
+      },
+    },
+    repositories: [
+      { account: ACCOUNT, region: REGION, name: 'aws-otel-collector', imageTagMutability: 'MUTABLE', images: [otel028, otel029] },
+      { account: ACCOUNT, region: REGION, name: 'checkout-api', imageTagMutability: 'IMMUTABLE', images: [api421] },
+    ],
+  };
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Server
@@ -660,6 +753,13 @@ export class FakeAwsServer {
       const roleArn = String(body.RoleArn ?? '');
       const sessionName = String(body.RoleSessionName ?? '');
       if (!/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(roleArn)) throw new AwsError('ValidationError', 'RoleArn is invalid');
+      if (this.faults.accessDenied?.roles?.includes(roleArn)) {
+        throw new AwsError(
+          'AccessDenied',
+          `User: arn:aws:iam::${this.account}:user/imagedrift-test is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+          403,
+        );
+      }
       const duration = Number(body.DurationSeconds ?? 3600);
       const key = `ASIAFAKE${String(++this.stsCounter).padStart(8, '0')}`;
       const entry: { roleArn: string; sessionName: string; sourceAccessKeyId?: string } = { roleArn, sessionName };
@@ -816,7 +916,16 @@ export class FakeAwsServer {
             revision: td.revision,
             status: td.status ?? 'ACTIVE',
             registeredAt: epoch(td.registeredAt ?? new Date(Date.UTC(2024, 11, 1))),
-            containerDefinitions: td.containers.map((c) => ({ name: c.name, image: c.image, essential: c.essential ?? true, cpu: 0, portMappings: [], environment: [] })),
+            containerDefinitions: td.containers.map((c) => ({
+              name: c.name,
+              image: c.image,
+              essential: c.essential ?? true,
+              cpu: 0,
+              portMappings: [],
+              environment: [],
+              ...(c.firelens ? { firelensConfiguration: { type: 'fluentbit', options: { 'enable-ecs-log-metadata': 'true' } } } : {}),
+              ...(c.versionConsistency ? { versionConsistency: c.versionConsistency } : {}),
+            })),
             requiresCompatibilities: ['FARGATE'],
             networkMode: 'awsvpc',
           },
@@ -1000,7 +1109,9 @@ export class FakeAwsServer {
             if (!img) {
               throw new AwsError(
                 'ImageNotFoundException',
-                `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
+                this.faults.terseImageNotFound
+                  ? 'The requested image does not exist.'
+                  : `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo.name}' in the registry with id '${registryId}'`,
               );
             }
             if (!seen.has(img)) out.push(detail(img));
@@ -1106,4 +1217,28 @@ export function useFakeAwsEnv(url: string, extra: Record<string, string | undefi
       else process.env[k] = v;
     }
   };
+}
+
+/**
+ * The environment for a CLI child process: nothing AWS inherited, dummy credentials, the
+ * ECS/ECR/STS endpoint variables on the fake (loopback), no instance metadata, no config files.
+ */
+export function fakeAwsCliEnv(url: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_')) env[k] = v;
+  Object.assign(env, {
+    AWS_ACCESS_KEY_ID: 'AKIAFAKEFAKEFAKE0001',
+    AWS_SECRET_ACCESS_KEY: 'fake/secret/key',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent/imagedrift-test/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/imagedrift-test/credentials',
+    AWS_ENDPOINT_URL_ECS: url,
+    AWS_ENDPOINT_URL_ECR: url,
+    AWS_ENDPOINT_URL_STS: url,
+    AWS_MAX_ATTEMPTS: '5',
+    NO_COLOR: '1',
+    ...extra,
+  });
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
 }
