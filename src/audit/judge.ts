@@ -6,11 +6,11 @@
 // The unit judged is one (service or standalone task group, container name, declared image): every
 // task definition in use by the service (its deployments, its service revisions, its running tasks)
 // contributes its containers; tasks and service revisions contribute the digests they run or resolved.
-import { canonicalName, canonicalReference, parseReference } from '../core/parse-reference.js';
+import { canonicalReference } from '../core/parse-reference.js';
 import type { Container, Finding, ImageRef, Location, ScanResult, Severity, Workload } from '../core/types.js';
 import { assignRoles } from '../extractors/containers.js';
 import type { ExtractContext } from '../extractors/types.js';
-import { compilePolicy, findException } from '../policy/match.js';
+import { compilePolicy, findException, knownSidecarTest } from '../policy/match.js';
 import { policyForPath } from '../policy/merge.js';
 import type { Policy } from '../policy/types.js';
 import { expiredExceptionFindings } from '../scan/scan.js';
@@ -128,20 +128,6 @@ function units(snapshot: EcsSnapshot, cluster: SnapshotCluster): Unit[] {
   return out;
 }
 
-function sidecarTest(policy: Policy): (image: string) => boolean {
-  const matches = compilePolicy(policy).isKnownSidecar;
-  const cache = new Map<string, boolean>();
-  return (image) => {
-    let known = cache.get(image);
-    if (known === undefined) {
-      const outcome = parseReference(image);
-      known = outcome.ok && matches(canonicalName(outcome.ref));
-      cache.set(image, known);
-    }
-    return known;
-  };
-}
-
 /** What judging needs of one effective policy (the base policy, or it with some overrides applied). */
 interface PolicyView {
   policy: Policy;
@@ -166,7 +152,7 @@ class Judge {
       view = {
         policy,
         // assignRoles only consults isKnownSidecar; the other fields describe a file, and there is none.
-        ctx: { path: '', text: '', lines: undefined as unknown as ExtractContext['lines'], isKnownSidecar: sidecarTest(policy) },
+        ctx: { path: '', text: '', lines: undefined as unknown as ExtractContext['lines'], isKnownSidecar: knownSidecarTest(policy) },
         mutableWords: new Set(policy.mutableTags.map((word) => word.toLowerCase())),
         rolesByTd: new Map(),
       };

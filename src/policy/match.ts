@@ -1,6 +1,7 @@
 // Matching with the policy's globs: paths (relative to the scan root), images (canonical
 // `registry/repository`), registries, and exceptions. Pure; compiled matchers are cached per policy.
 import picomatch from 'picomatch';
+import { canonicalName, parseReference } from '../core/parse-reference.js';
 import type { Finding } from '../core/types.js';
 import type { Exception, Policy } from './types.js';
 
@@ -128,4 +129,19 @@ export function exceptionMatches(exception: Exception, finding: Finding, path: s
 /** The first exception in force that covers the finding, if any. */
 export function findException(exceptions: readonly Exception[], finding: Finding, path: string, today: string): Exception | undefined {
   return exceptions.find((exception) => !isExpired(exception, today) && exceptionMatches(exception, finding, path));
+}
+
+/** Whether an image string names a known sidecar under `policy` (parsed once per distinct string). */
+export function knownSidecarTest(policy: Policy): (image: string) => boolean {
+  const matches = compilePolicy(policy).isKnownSidecar;
+  const cache = new Map<string, boolean>();
+  return (image) => {
+    let known = cache.get(image);
+    if (known === undefined) {
+      const outcome = parseReference(image);
+      known = outcome.ok && matches(canonicalName(outcome.ref));
+      cache.set(image, known);
+    }
+    return known;
+  };
 }

@@ -30,11 +30,12 @@ export const github: Reporter = (result, { relativePath }) => {
         COMMAND[finding.severity],
         [
           ['file', relativePath?.(path) ?? path],
-          ['line', line],
+          // A live finding (ecs://…, line 0) is annotated without a position.
+          ['line', line > 0 ? line : undefined],
           // GitHub takes endColumn only for a one-line annotation, and endLine otherwise.
-          ['endLine', endLine !== line ? endLine : undefined],
-          ['col', column],
-          ['endColumn', endLine === line ? endColumn : undefined],
+          ['endLine', line > 0 && endLine !== line ? endLine : undefined],
+          ['col', line > 0 ? column : undefined],
+          ['endColumn', line > 0 && endLine === line ? endColumn : undefined],
           ['title', finding.ruleId],
         ],
         finding.message,

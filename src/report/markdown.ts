@@ -30,7 +30,7 @@ function code(text: string): string {
 }
 
 function link(base: string | undefined, path: string, line?: number): string | undefined {
-  if (base === undefined || path.startsWith('/') || path === '<stdin>') return undefined;
+  if (base === undefined || path.startsWith('/') || path === '<stdin>' || /^[a-z]+:\/\//.test(path)) return undefined;
   const encoded = path.split('/').map(encodeURIComponent).join('/');
   return `${base.endsWith('/') ? base : `${base}/`}${encoded}${line !== undefined ? `#L${line}` : ''}`;
 }
@@ -48,8 +48,9 @@ function fileSection(findings: readonly Finding[], base: string | undefined, sho
   const fileLink = link(base, shown);
   const lines = [`### ${fileLink !== undefined ? `[${code(shown)}](${fileLink})` : code(shown)}`, '', '| line | severity | rule | container | finding |', '| ---: | --- | --- | --- | --- |'];
   for (const finding of findings) {
-    const lineLink = link(base, shown, finding.location.line);
-    const where = `${finding.location.line}:${finding.location.column}`;
+    const live = finding.location.line === 0; // ecs://… findings have no line
+    const lineLink = live ? undefined : link(base, shown, finding.location.line);
+    const where = live ? '—' : `${finding.location.line}:${finding.location.column}`;
     lines.push(
       `| ${lineLink !== undefined ? `[${where}](${lineLink})` : where} | ${ICON[finding.severity]} ${finding.severity} | [${code(finding.ruleId)}](${ruleHelpUri(finding.ruleId)}) | ${containerCell(finding)} | ${escapeCell(finding.message)} |`,
     );

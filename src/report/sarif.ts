@@ -40,6 +40,8 @@ function ruleDescriptor(rule: Rule, policy: Policy | undefined) {
 /** A URI for a path: relative and percent-encoded inside the repository, a file: URL outside it. */
 export function artifactUri(path: string): { uri: string; uriBaseId?: string } {
   if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return { uri: pathToFileURL(path).href };
+  // Live findings already carry an absolute URI (ecs://account/region/cluster/service#container).
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(path)) return { uri: encodeURI(path) };
   return { uri: path.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }
 
@@ -69,7 +71,8 @@ export const sarif: Reporter = (result, { version, relativePath, policy }) => {
       ...(index !== undefined ? { ruleIndex: index } : {}),
       level: level(finding.severity),
       message: { text: finding.message },
-      locations: [{ physicalLocation: { artifactLocation: location, region: { startLine: line, startColumn: column, endLine, endColumn } } }],
+      // A live finding (ecs://…) has no line: the artifact alone says where.
+      locations: [{ physicalLocation: { artifactLocation: location, ...(line > 0 ? { region: { startLine: line, startColumn: column, endLine, endColumn } } : {}) } }],
       partialFingerprints: { [FINGERPRINT_KEY]: createHash('sha256').update(`${key}#${occurrence}`).digest('hex').slice(0, 32) },
       ...(finding.fix !== undefined
         ? {

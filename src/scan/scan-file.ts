@@ -2,13 +2,12 @@
 // under the policy in force for the file's path (its overrides applied), then drop what inline
 // suppressions and the policy's exceptions cover.
 // Pure: text in, result out, so it runs the same in the main thread, a worker or a test.
-import { canonicalName, parseReference } from '../core/parse-reference.js';
 import { LineIndex } from '../core/positions.js';
 import type { FileResult, Finding, Format, ImageRef } from '../core/types.js';
 import { EXTRACTORS } from '../extractors/index.js';
 import type { ExtractContext } from '../extractors/index.js';
 import { parseText } from '../parse/index.js';
-import { compilePolicy, findException, normalisePath } from '../policy/match.js';
+import { findException, knownSidecarTest, normalisePath } from '../policy/match.js';
 import { policyForPath } from '../policy/merge.js';
 import { knownRuleIds } from '../policy/rule-ids.js';
 import { suggest } from '../policy/suggest.js';
@@ -54,20 +53,6 @@ export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-function sidecarTest(policy: Policy): (image: string) => boolean {
-  const matches = compilePolicy(policy).isKnownSidecar;
-  const cache = new Map<string, boolean>();
-  return (image) => {
-    let known = cache.get(image);
-    if (known === undefined) {
-      const outcome = parseReference(image);
-      known = outcome.ok && matches(canonicalName(outcome.ref));
-      cache.set(image, known);
-    }
-    return known;
-  };
-}
-
 function unusedMessage(suppression: Suppression): string {
   const known = knownRuleIds();
   const unknown = suppression.rules.filter((id) => !known.includes(id));
@@ -91,7 +76,7 @@ export class FileScanner {
   private isKnownSidecar(policy: Policy): (image: string) => boolean {
     let test = this.sidecarTests.get(policy);
     if (test === undefined) {
-      test = sidecarTest(policy);
+      test = knownSidecarTest(policy);
       this.sidecarTests.set(policy, test);
     }
     return test;
