@@ -202,11 +202,16 @@ export class OciRegistryClient implements Resolver {
       throw new ResolveError('other', `${name}: unsupported digest algorithm (only sha256 and sha512 can be verified)`);
     }
 
-    // 1. HEAD: cheap, and does not count against Docker Hub's pull rate limit.
-    const head = await this.manifestRequest(ref, 'HEAD', reference);
+    // 1. HEAD: cheap, and does not count against Docker Hub's pull rate limit. When the manifest
+    // must be fetched anyway (verify, platform) from a registry without such a limit, the GET
+    // alone answers: one request instead of two, and its body is still checked against its header.
+    const getAnyway = opts.verify === true || platform !== undefined;
+    const head = getAnyway && ref.registry !== 'docker.io' ? undefined : await this.manifestRequest(ref, 'HEAD', reference);
     let headDigest: string | undefined;
     let headType: string | undefined;
-    if (head.status === 200) {
+    if (head === undefined) {
+      // straight to GET
+    } else if (head.status === 200) {
       headDigest = head.header('docker-content-digest')?.trim();
       headType = mediaTypeOf(head);
     } else if (head.status !== 405 && head.status !== 400) {

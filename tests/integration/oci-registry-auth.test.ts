@@ -117,8 +117,8 @@ describe('Basic (htpasswd)', () => {
     expect(expectOk(await resolveRecorded(c, ref)).digest).toBe(basicImage.digest);
     expect(expectOk(await resolveRecorded(c, ref, { verify: true })).verified).toBe(true);
     expect(await c.listTags(ref)).toEqual(['1.0']);
-    // First HEAD without auth (401), then everything with it.
-    expect(basicProxy.requests.map((r) => r.headers.authorization === undefined)).toEqual([true, false, false, false, false]);
+    // First HEAD without auth (401), then everything with it: HEAD, the verifying GET, the tag list.
+    expect(basicProxy.requests.map((r) => r.headers.authorization === undefined)).toEqual([true, false, false, false]);
   });
 
   it('wrong password → kind auth, "rejected"', async () => {
@@ -141,14 +141,17 @@ describe('Basic (htpasswd)', () => {
 
   it('drops Authorization when a redirect leaves the registry host', async () => {
     basicProxy.reset();
-    basicProxy.addFault({ method: 'GET', path: '/manifests/', fault: { kind: 'redirect-other' } });
     const c = client(basicCreds());
+    // A first resolve learns that the registry wants Basic auth, so the GET below carries it.
+    expectOk(await resolveRecorded(c, testRef(basicProxy.host, 'team/private', '1.0')));
+    basicProxy.addFault({ method: 'GET', path: '/manifests/', fault: { kind: 'redirect-other' } });
     const out = expectOk(await resolveRecorded(c, testRef(basicProxy.host, 'team/private', '1.0'), { verify: true }));
     expect(out.digest).toBe(basicImage.digest);
     const atOther = basicProxy.requests.filter((r) => r.listener === 'other');
     expect(atOther).toHaveLength(1);
     expect(atOther[0]?.headers.authorization).toBeUndefined();
-    const redirected = basicProxy.requests.filter((r) => r.listener === 'proxy' && r.method === 'GET');
+    const redirected = basicProxy.requests.filter((r) => r.listener === 'proxy' && r.fault === 'redirect-other');
+    expect(redirected).toHaveLength(1);
     expect(redirected[0]?.headers.authorization).toBe(basicHeader(BASIC_USER, BASIC_PASS));
   });
 

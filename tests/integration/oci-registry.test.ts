@@ -268,16 +268,21 @@ describe('faults', () => {
     expect(seen).toEqual([{ host: proxy.host, remaining: 3, limit: 100 }]);
   });
 
-  it('a lying Docker-Content-Digest on HEAD is caught by the verifying GET', async () => {
+  it('verify fetches the manifest itself: a lying Docker-Content-Digest on HEAD is never used', async () => {
     const fake = sha256('not the manifest');
     proxy.addFault({ method: 'HEAD', path: '/manifests/1.0.0', fault: { kind: 'lie-digest', digest: fake } });
-    const out = await client().resolve(ref('team/app', '1.0.0'), { verify: true });
-    expect(out).toMatchObject({ ok: false, kind: 'verify' });
-    expect(out).not.toHaveProperty('digest');
-    // Without verify only the HEAD is used: the cross-check is what verify buys.
+    const out = expectOk(await client().resolve(ref('team/app', '1.0.0'), { verify: true }));
+    expect(out.digest).not.toBe(fake);
+    expect(out.verified).toBe(true);
+    // One request: the GET, whose body is hashed (no HEAD outside Docker Hub when verifying).
+    expect(proxy.count({ path: '/manifests/1.0.0' })).toBe(1);
+    expect(proxy.count({ method: 'HEAD', path: '/manifests/1.0.0' })).toBe(0);
+    // Without verify only the HEAD is used: the body check is what verify buys.
     proxy.reset();
     proxy.addFault({ method: 'HEAD', path: '/manifests/1.0.0', fault: { kind: 'lie-digest', digest: fake } });
-    expect(expectOk(await client().resolve(ref('team/app', '1.0.0'))).verified).toBe(false);
+    const unverified = expectOk(await client().resolve(ref('team/app', '1.0.0')));
+    expect(unverified.verified).toBe(false);
+    expect(unverified.digest).toBe(fake);
   });
 
   it('a lying Docker-Content-Digest on GET never yields a digest', async () => {
