@@ -3,17 +3,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { collectLiveSnapshot } from '../audit/collect.js';
 import { auditResult, snapshotDate } from '../audit/judge.js';
 import type { AuditStats } from '../audit/judge.js';
 import { progressDisplay } from '../audit/progress.js';
-import { readSnapshot, SnapshotFileError, writeSnapshot } from '../audit/snapshot-file.js';
 import type { ScanResult } from '../core/types.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
-import { AwsCredentialsError } from '../sources/aws-clients.js';
-import { defaultRegion } from '../sources/ecs-live.js';
 import type { EcsSnapshot } from '../sources/ecs-live.js';
 import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
@@ -108,10 +104,14 @@ async function run(flags: AuditFlags): Promise<void> {
   const outputs = resolveOutputs(flags.format, flags.output);
   const { policy } = await setupRun(flags.policy !== undefined ? { policy: flags.policy } : {});
 
+  // The AWS SDK takes a good part of start-up to load: only a command that needs it loads it.
+  const { readSnapshot, writeSnapshot } = await import('../audit/snapshot-file.js');
   let snapshot: EcsSnapshot;
   if (flags.fromSnapshot !== undefined) {
     snapshot = readSnapshot(flags.fromSnapshot);
   } else {
+    const { collectLiveSnapshot } = await import('../audit/collect.js');
+    const { defaultRegion } = await import('../sources/ecs-live.js');
     const regions = flags.region.length > 0 ? flags.region : [await defaultRegion(flags.profile)].filter((r): r is string => r !== undefined);
     if (regions.length === 0) throw new UsageError('no region: pass --region (repeatable), or set AWS_REGION or a region in your AWS profile');
     const progress = progressDisplay(process.stderr);
@@ -213,6 +213,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuratio
       try {
         await run(flags);
       } catch (err) {
+        const { AwsCredentialsError } = await import('../sources/aws-clients.js');
+        const { SnapshotFileError } = await import('../audit/snapshot-file.js');
         if (err instanceof AwsCredentialsError) fail(err.message, ExitCode.USAGE);
         else if (err instanceof UsageError || err instanceof SnapshotFileError) fail(err.message, ExitCode.USAGE);
         else if (err instanceof PolicyError) {

@@ -2,7 +2,8 @@
 // through the OCI Distribution API, wrapped in one ResolverSession (dedupe, cache, offline).
 import type { ParsedReference } from '../core/types.js';
 import { ResolveCache } from './cache.js';
-import { EcrResolver } from './ecr.js';
+import type { EcrResolver } from './ecr.js';
+import { isEcrHost } from './ecr-host.js';
 import { OciRegistryClient } from './oci-registry.js';
 import { ResolverSession } from './session.js';
 import type { Resolver } from './types.js';
@@ -34,12 +35,18 @@ export function createResolver(settings: ResolverSettings): CreatedResolver {
     ...(settings.onWarning !== undefined ? { onWarning: settings.onWarning } : {}),
     ...(settings.onWarning !== undefined ? { onRateLimitLow: (info) => settings.onWarning?.(`Docker Hub rate limit running low: ${info.remaining} pulls left`) } : {}),
   });
-  let ecr: EcrResolver | undefined;
-  const route = (ref: ParsedReference): Resolver => {
-    if (!EcrResolver.handles(ref)) return oci;
-    ecr ??= new EcrResolver({ ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}) });
-    return ecr;
+  // The AWS SDK is loaded only when a private ECR reference is met (it costs much of start-up).
+  let ecr: Promise<EcrResolver> | undefined;
+  const loadEcr = (): Promise<EcrResolver> =>
+    (ecr ??= import('./ecr.js').then(
+      ({ EcrResolver }) => new EcrResolver({ ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}) }),
+    ));
+  const lazyEcr: Resolver = {
+    resolve: async (ref, opts) => (await loadEcr()).resolve(ref, opts),
+    listTags: async (ref) => (await loadEcr()).listTags(ref),
+    manifestExists: async (ref, digest) => (await loadEcr()).manifestExists(ref, digest),
   };
+  const route = (ref: ParsedReference): Resolver => (isEcrHost(ref.registry) ? lazyEcr : oci);
   const cache = settings.noCache === true ? undefined : new ResolveCache({ ...(settings.cacheDir !== undefined ? { dir: settings.cacheDir } : {}), ...(settings.cacheTtlMs !== undefined ? { ttlMs: settings.cacheTtlMs } : {}) });
   const session = new ResolverSession({
     resolver: route,
@@ -52,7 +59,7 @@ export function createResolver(settings: ResolverSettings): CreatedResolver {
     session,
     close: () => {
       oci.close();
-      ecr?.close();
+      void ecr?.then((resolver) => resolver.close());
     },
   };
 }
