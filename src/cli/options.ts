@@ -15,3 +15,9 @@ export function oneOf<T extends string>(allowed: readonly T[]) {
     return value as T;
   };
 }
+
+/** `--workers`: a whole number of threads, 0 to 256. */
+export function parseWorkers(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) > 256) throw new InvalidArgumentError('expected a number of worker threads from 0 to 256');
+  return Number(value);
+}

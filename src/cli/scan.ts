@@ -6,7 +6,7 @@ import { relativeTo, scanPaths } from '../scan/scan.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
 import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
-import { oneOf, parseSize } from './options.js';
+import { oneOf, parseSize, parseWorkers } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
@@ -27,6 +27,7 @@ interface ScanFlags extends PolicyFlags, ResolveFlags {
   maxFileSize: number;
   color?: boolean;
   linkBase?: string;
+  workers?: number;
 }
 
 /** Where Markdown links point: --link-base, else the commit being built on GitHub Actions or GitLab CI. */
@@ -49,6 +50,7 @@ export function scanCommand(): Command {
     .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 512K, 10M)').argParser(parseSize).default(DEFAULT_MAX_FILE_BYTES, '10M'))
     .option('--link-base <url>', 'base URL for links to files in the markdown report (default: the commit on GitHub Actions or GitLab CI)')
     .option('--no-color', 'never colour the output')
+    .addOption(new Option('--workers <n>', 'worker threads that read and scan files besides the main thread (0: none; default: one per further CPU core, for scans of more than 64 MiB)').argParser(parseWorkers))
     .option('--resolve', 'ask the registries: propose pinned digests, and find moved tags, deleted digests and newer versions')
     .addOption(new Option('--newer <level>', 'with --resolve: the lowest level of newer release to report').choices(['patch', 'minor', 'major', 'off']).default('patch'));
   return addResolveOptions(addPolicyOptions(command))
@@ -81,6 +83,7 @@ read, or with --resolve a reference could not be checked).`,
           now: setup.now,
           relativePath,
           ...(setup.filter !== undefined ? { filter: setup.filter } : {}),
+          ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
         };
         let result;
         if (flags.resolve === true) {

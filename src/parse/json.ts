@@ -3,6 +3,7 @@
 // forbids when asked (comments and trailing commas are errors here).
 import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
+import { detach } from './tree.js';
 import type { MapEntry, Node, ParsedFile } from './tree.js';
 import { MAX_DEPTH } from './yaml.js';
 
@@ -37,7 +38,7 @@ function convert(node: JsonNode, depth: number): Node | undefined {
     }
     case 'string':
       // Inside the quotes: the raw (possibly escaped) characters of the string.
-      return { type: 'scalar', value: node.value as string, range: { start: node.offset + 1, end: node.offset + node.length - 1 }, nodeRange, style: 'json' };
+      return { type: 'scalar', value: detach(node.value as string), range: { start: node.offset + 1, end: node.offset + node.length - 1 }, nodeRange, style: 'json' };
     case 'number':
     case 'boolean':
     case 'null':

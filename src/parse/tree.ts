@@ -57,6 +57,16 @@ export interface ParsedFile {
   error?: SyntaxError;
 }
 
+/**
+ * A copy of a string cut from a file's text that does not keep that text alive: V8 represents a
+ * slice of 13 or more characters as a view into its parent, so one image name kept in a cache (or
+ * a finding) would otherwise hold the whole file in memory for the rest of the scan. The parsers
+ * detach every string value they put in a tree (not keys: they are many and stay in the tree).
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 export function get(node: Node | undefined, key: string): Node | undefined {
   if (node?.type !== 'map') return undefined;
   for (const entry of node.entries) if (entry.key === key) return entry.value;

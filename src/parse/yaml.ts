@@ -4,6 +4,7 @@
 import { parseAllDocuments, isAlias, isMap, isScalar, isSeq, Scalar } from 'yaml';
 import type { Alias, Document, Node as YamlNode, Pair } from 'yaml';
 import type { ScalarStyle } from '../core/types.js';
+import { detach } from './tree.js';
 import type { MapEntry, Node, ParsedDocument, ParsedFile } from './tree.js';
 
 export const MAX_DEPTH = 256;
@@ -50,7 +51,7 @@ class Converter {
       const value = node.value;
       result = {
         type: 'scalar',
-        value: typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : value === null ? null : String(value),
+        value: typeof value === 'string' ? detach(value) : typeof value === 'number' || typeof value === 'boolean' ? value : value === null ? null : String(value),
         range: { start, end },
         nodeRange: { start: range[0], end: range[1] },
         style,
@@ -101,11 +102,18 @@ class Converter {
 export function parseYaml(text: string): ParsedFile {
   const documents: ParsedDocument[] = [];
   let docs: Document.Parsed[];
+  // The library makes an Error (a YAMLWarning) for every tag it does not know, such as each `!Ref`
+  // of a CloudFormation template; capturing their stack traces was the larger part of parsing such
+  // files, and nothing reads them.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const parsed = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: false, merge: false, keepSourceTokens: false });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (err) {
     return { syntax: 'yaml', documents, error: { message: err instanceof RangeError ? `nesting too deep to parse` : String(err), offset: 0 } };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   for (const doc of docs) {
     const firstError = doc.errors[0];

@@ -8,16 +8,19 @@ import { isExpired, pathFilter } from '../policy/match.js';
 import type { Exception, Policy } from '../policy/types.js';
 import { expiredExceptionMessage } from '../rules/expired-exception.js';
 import { fileFinding } from '../rules/engine.js';
-import { sources } from '../sources/files.js';
+import { DEFAULT_MAX_FILE_BYTES, pendingSources } from '../sources/files.js';
 import type { SourceOptions } from '../sources/files.js';
 import { FileScanner, today } from './scan-file.js';
 import type { ScanOptions } from './scan-file.js';
+import { scanInOrder } from './workers.js';
 
 export interface RunOptions extends ScanOptions, SourceOptions {
   /** Called for each file scanned (progress, streaming reporters). */
   onFile?: (result: FileResult) => void;
   /** The scan root (the repository root): the policy's path globs are relative to it. Defaults to the working directory. */
   root?: string;
+  /** Worker threads that read and scan files besides this one (0: none); by default one per further core, started once a scan proves large (src/scan/workers.ts). */
+  workers?: number;
 }
 
 /** A path relative to `root`, with `/` separators; absolute when it lies outside `root`. */
@@ -74,7 +77,9 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const skipped: Skipped[] = [];
   const errors: string[] = [];
   const summary = emptySummary();
-  for await (const item of sources(paths, { ...options, filter })) {
+  const items = pendingSources(paths, { ...options, filter });
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  for await (const item of scanInOrder(items, { scanner, workers: options.workers, scanOptions: { ...options, now }, maxFileBytes, relativePath })) {
     if (item.kind === 'error') {
       errors.push(item.message);
       continue;
@@ -83,7 +88,7 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
       skipped.push({ path: item.path, reason: item.reason });
       continue;
     }
-    const result = scanner.scan(item.path, item.text);
+    const { result } = item;
     summary.filesScanned += 1;
     summary.refsFound += result.refs.length;
     findings.push(...result.findings);

@@ -1,7 +1,8 @@
 // Finds and reads the files a scan looks at: directories recursively (skipping .git and
 // node_modules, following no symlink loop), single files, and `-` for stdin. Each file is
 // checked before it is scanned: size limit, binary content, UTF-8.
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -12,6 +13,12 @@ export type SourceItem =
   | { kind: 'file'; path: string; text: string }
   | { kind: 'skipped'; path: string; reason: string }
   | { kind: 'error'; path: string; message: string };
+
+/** A file found but not read yet (pendingSources()): whoever scans it reads it with readCheckedSync(). */
+export interface PendingFile {
+  kind: 'pending';
+  path: string;
+}
 
 export interface SourceOptions {
   maxFileBytes?: number;
@@ -58,6 +65,18 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
+/** readChecked() without the event loop, for the thread that scans the file (a worker, or the main thread between its own scans). */
+export function readCheckedSync(path: string, maxBytes: number): SourceItem {
+  try {
+    const info = statSync(path);
+    if (info.size > maxBytes) return { kind: 'skipped', path, reason: `larger than the ${formatBytes(maxBytes)} limit (${formatBytes(info.size)}); raise it with --max-file-size` };
+    const decoded = decode(readFileSync(path), maxBytes);
+    return 'text' in decoded ? { kind: 'file', path, text: decoded.text } : { kind: 'skipped', path, reason: decoded.reason };
+  } catch (err) {
+    return { kind: 'skipped', path, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+  }
+}
+
 async function readChecked(path: string, maxBytes: number): Promise<SourceItem> {
   try {
     const info = await stat(path);
@@ -69,10 +88,17 @@ async function readChecked(path: string, maxBytes: number): Promise<SourceItem> 
   }
 }
 
-async function* walk(dir: string, seen: Set<string>, options: SourceOptions): AsyncGenerator<SourceItem> {
+/** Reads a file now, or (for pendingSources()) leaves it to the scanner. */
+type Open = (path: string, maxBytes: number) => Promise<SourceItem | PendingFile>;
+const openNow: Open = readChecked;
+const openLater: Open = async (path) => ({ kind: 'pending', path });
+
+// Directories are listed with synchronous calls: the scan runs between them, and an asynchronous
+// listing only left the thread idle while it waited (a tenth of a large scan's time).
+async function* walk(dir: string, seen: Set<string>, options: SourceOptions, open: Open): AsyncGenerator<SourceItem | PendingFile> {
   let real: string;
   try {
-    real = await realpath(dir);
+    real = realpathSync.native(dir);
   } catch (err) {
     yield { kind: 'skipped', path: dir, reason: `cannot resolve: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
     return;
@@ -84,7 +110,7 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions): As
   seen.add(real);
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     yield { kind: 'skipped', path: dir, reason: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
     return;
@@ -97,7 +123,7 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions): As
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
       try {
-        const target = await stat(path);
+        const target = statSync(path);
         isDir = target.isDirectory();
         isFile = target.isFile();
       } catch {
@@ -106,16 +132,28 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions): As
       }
     }
     if (isDir) {
-      if (!SKIP_DIRS.has(entry.name)) yield* walk(path, seen, options);
+      if (!SKIP_DIRS.has(entry.name)) yield* walk(path, seen, options, open);
     } else if (isFile && SCANNED_EXTENSIONS.test(entry.name)) {
       if (options.filter !== undefined && !options.filter(path)) continue;
-      yield await readChecked(path, maxBytes);
+      yield await open(path, maxBytes);
     }
   }
 }
 
 /** Every input file, in a stable order; files named on the command line are read whatever their extension. */
-export async function* sources(paths: readonly string[], options: SourceOptions = {}): AsyncGenerator<SourceItem> {
+export function sources(paths: readonly string[], options: SourceOptions = {}): AsyncGenerator<SourceItem> {
+  return inputs(paths, options, openNow) as AsyncGenerator<SourceItem>;
+}
+
+/**
+ * The same files in the same order as sources(), but not read: each is a PendingFile for a
+ * scanner in a worker thread to read (stdin is still read here).
+ */
+export function pendingSources(paths: readonly string[], options: SourceOptions = {}): AsyncGenerator<SourceItem | PendingFile> {
+  return inputs(paths, options, openLater);
+}
+
+async function* inputs(paths: readonly string[], options: SourceOptions, open: Open): AsyncGenerator<SourceItem | PendingFile> {
   const seen = new Set<string>();
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   for (const path of paths) {
@@ -132,8 +170,8 @@ export async function* sources(paths: readonly string[], options: SourceOptions 
       yield { kind: 'error', path, message: `${path}: cannot read: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : ((err as NodeJS.ErrnoException).code ?? String(err))}` };
       continue;
     }
-    if (info.isDirectory()) yield* walk(path, seen, options);
-    else if (options.filter === undefined || options.filter(path)) yield await readChecked(path, maxBytes);
+    if (info.isDirectory()) yield* walk(path, seen, options, open);
+    else if (options.filter === undefined || options.filter(path)) yield await open(path, maxBytes);
   }
 }
 

@@ -1,0 +1,1060 @@
+// A fast reader for the block-style YAML that Kubernetes manifests and CloudFormation templates are
+// written in, producing exactly the tree src/parse/yaml.ts builds with eemeli/yaml's Document API
+// (same values, styles, tags and UTF-16 ranges), at a small fraction of the cost.
+//
+// It reads line by line and knows only a subset of YAML: block maps and sequences, plain scalars
+// (values may run over several lines), one-line single- and double-quoted scalars, one-line flow
+// collections, comments, `---`/`...` markers, local tags such as `!Ref` on scalars and
+// collections, literal and folded block scalars, CRLF and a BOM. Anything else (anchors, aliases,
+// merge keys, multi-line quoted scalars or flow collections, explicit keys, directives, tabs,
+// unusual block scalar headers) and anything that looks wrong makes it give up and return
+// undefined: the caller then parses the file with the full parser, so errors are always reported
+// by the full parser, at its positions.
+//
+// Ranges follow the yaml library's rules: a block collection ends where its last value's node ends,
+// and a flow scalar's or flow collection's node end includes the rest of its line and any more
+// indented comment lines that follow it; trailing comment lines that are indented at least as far as
+// a nested collection stay in that collection (see close()).
+import { isScalar, Schema } from 'yaml';
+import type { ScalarTag } from 'yaml';
+import { detach } from './tree.js';
+import type { MapEntry, MapNode, Node, ParsedDocument, ParsedFile, ScalarNode, SeqNode } from './tree.js';
+
+/** Why the fast reader gave up, for tests and the benchmark's fallback statistics. */
+export class Unsupported {
+  constructor(
+    readonly reason: string,
+    readonly offset: number,
+  ) {}
+}
+
+/** Nesting beyond this is left to the full parser (which reports depths over MAX_DEPTH as errors). */
+const MAX_FAST_DEPTH = 200;
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23; // #
+const COLON = 0x3a; // :
+const DASH = 0x2d; // -
+const DOT = 0x2e; // .
+const COMMA = 0x2c; // ,
+const BANG = 0x21; // !
+const DQUOTE = 0x22; // "
+const SQUOTE = 0x27; // '
+const LBRACKET = 0x5b; // [
+const RBRACKET = 0x5d; // ]
+const LBRACE = 0x7b; // {
+const RBRACE = 0x7d; // }
+const PIPE = 0x7c; // |
+const GT = 0x3e; // >
+const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
+
+/** Characters that never start a plain scalar in this subset (YAML indicators). */
+const NOT_PLAIN_START = new Set('&*?:,[]{}#|>\'"%@`!'.split('').map((c) => c.charCodeAt(0)));
+/** Characters a local tag name may contain here (a conservative part of YAML's tag characters). */
+const TAG_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-'.split('').map((c) => c.charCodeAt(0)));
+
+// Plain scalars are resolved with the yaml library's own core-schema tags, in the library's order,
+// so `1.0`, `0x1F`, `~`, `True` and `.inf` get exactly the values the full parser gives them.
+export const RESOLVERS = new Schema({}).tags.filter((tag): tag is ScalarTag => tag.default === true && !('collection' in tag && tag.collection !== undefined) && tag.test !== undefined);
+/** Matches exactly the plain scalars one of RESOLVERS takes (made from their own tests). */
+const TYPED = RESOLVERS.every((tag) => tag.test?.flags === '') ? new RegExp(RESOLVERS.map((tag) => `(?:${(tag.test as RegExp).source})`).join('|')) : /(?:)/;
+
+/**
+ * Control characters (the library's lexer uses some as token markers) and a BOM after the start
+ * (which it takes for a new stream's BOM at the start of a line).
+ */
+const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufeff]/g;
+const LONE_CR = /\r(?!\n)/g;
+
+/**
+ * A plain scalar starting with any other character is a string under the core schema's tests
+ * (a quick test before TYPED; fast-yaml.test.ts holds the tests it was read from).
+ */
+export const MAYBE_TYPED = new Set('0123456789+-.~nNtTfF'.split('').map((c) => c.charCodeAt(0)));
+
+function resolvePlain(source: string): string | number | boolean | null {
+  if (source.length > 0 && !MAYBE_TYPED.has(source.charCodeAt(0))) return source;
+  if (!TYPED.test(source)) return source;
+  for (const tag of RESOLVERS) {
+    if (tag.test?.test(source) !== true) continue;
+    let failed = false;
+    const resolved: unknown = tag.resolve(source, () => (failed = true), {});
+    if (failed) throw new Unsupported('scalar the core schema cannot resolve', 0);
+    const value: unknown = isScalar(resolved) ? resolved.value : resolved;
+    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+    return String(value);
+  }
+  return source;
+}
+
+/** A multi-line plain scalar's value: lines trimmed of spaces and joined by one, blank lines kept as breaks. */
+function unfold(source: string): string {
+  const lines = source.split(/\r?\n/);
+  let value = (lines[0] ?? '').replace(/ +$/, '');
+  let sep = ' ';
+  for (let i = 1; i < lines.length - 1; i++) {
+    const line = (lines[i] ?? '').replace(/^ +| +$/g, '');
+    if (line === '') {
+      if (sep === '\n') value += sep;
+      else sep = '\n';
+    } else {
+      value += sep + line;
+      sep = ' ';
+    }
+  }
+  return value + sep + (lines[lines.length - 1] ?? '').replace(/^ +/, '');
+}
+
+const ESCAPES: Record<string, string> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+};
+const HEX_LENGTH: Record<string, number> = { x: 2, u: 4, U: 8 };
+
+interface Frame {
+  kind: 'map' | 'seq';
+  /** Column of the keys (map) or of the `-` indicators (seq). */
+  indent: number;
+  node: MapNode | SeqNode;
+  /** The last entry or item has no value yet: it comes on a later line, or it is empty. */
+  pending: boolean;
+  pendingKey?: { key: string; keyRange: { start: number; end: number } };
+  pendingTag?: string;
+  /** Where an empty value would be (after the indicator and any spaces). */
+  emptyPos: number;
+  /** A comment was seen while the value was pending (an empty value would then end elsewhere). */
+  pendingComment: boolean;
+  /** Node end of the last value: the collection's value end when it closes. */
+  lastEnd: number;
+}
+
+const NOT_YET = -1;
+
+export class FastYamlReader {
+  private readonly n: number;
+  /** Start of the current line, its end (index of `\n` or n) and its content end (before a `\r`). */
+  private ls = 0;
+  private le = 0;
+  private ce = 0;
+  private readonly stack: Frame[] = [];
+  private readonly documents: ParsedDocument[] = [];
+  private docOpen = false;
+  private root: Node | undefined;
+  private emptyRootPos = 0;
+  /** The last value may take more indented comment lines into its node end (a flow scalar or collection). */
+  private attachable = false;
+  /** Deepest indent of the comment lines since the last value that were not taken by it (-1: none). */
+  private trailingMax = -1;
+  private nextTab = -1;
+
+  constructor(private readonly text: string) {
+    this.n = text.length;
+  }
+
+  private fail(reason: string, offset = this.ls): never {
+    throw new Unsupported(reason, offset);
+  }
+
+  /** The tree, or an Unsupported saying why the full parser has to be used. */
+  read(): ParsedFile | Unsupported {
+    try {
+      return this.run();
+    } catch (err) {
+      if (err instanceof Unsupported) return err;
+      throw err;
+    }
+  }
+
+  private run(): ParsedFile {
+    const { text, n } = this;
+    let start = 0;
+    if (text.charCodeAt(0) === 0xfeff) start = 1;
+    // Characters YAML forbids or treats specially: leave them to the full parser.
+    FORBIDDEN.lastIndex = start;
+    const bad = FORBIDDEN.exec(text);
+    if (bad !== null) this.fail('control character or BOM inside the text', bad.index);
+    if (text.indexOf('\r', start) !== -1) {
+      LONE_CR.lastIndex = start;
+      const cr = LONE_CR.exec(text);
+      if (cr !== null) this.fail('line break that is a lone CR', cr.index);
+    }
+    this.nextTab = text.indexOf('\t', start);
+    if (start === 1) this.checkAfterBom();
+    let pos = start;
+    while (pos < n) {
+      this.setLine(pos);
+      pos = this.line();
+    }
+    this.closeAll(n);
+    this.endDocument();
+    return { syntax: 'yaml', documents: this.documents };
+  }
+
+  /**
+   * The library does not count a line that starts right after a BOM as a new line, so only a
+   * blank line, a comment or a key at column 0 is safe there.
+   */
+  private checkAfterBom(): void {
+    this.setLine(1);
+    const { text, ce } = this;
+    const ch = text.charCodeAt(1);
+    if (1 === ce || ch === HASH) return;
+    if (ch === SPACE || ch === DASH || ch === DOT || ch === LBRACKET || ch === LBRACE) this.fail('unusual first line after a BOM', 1);
+  }
+
+  private setLine(pos: number): void {
+    const { text } = this;
+    this.ls = pos;
+    let le = text.indexOf('\n', pos);
+    if (le === -1) le = this.n;
+    this.le = le;
+    this.ce = le > pos && text.charCodeAt(le - 1) === CR ? le - 1 : le;
+  }
+
+  /** Offset just past the current line's newline. */
+  private get lineEndIncl(): number {
+    return this.le < this.n ? this.le + 1 : this.n;
+  }
+
+  private colonAt = -1;
+  private commentAt = -1;
+  /** A line whose first non-space character scalarValue() has already found (to skip counting again). */
+  private peekLine = -1;
+  private peekContent = -1;
+
+  /** The first `:` at or after `from` (n when none). */
+  private nextColon(from: number): number {
+    if (this.colonAt < from) {
+      const at = this.text.indexOf(':', from);
+      this.colonAt = at === -1 ? this.n : at;
+    }
+    return this.colonAt;
+  }
+
+  /** The first ` #` at or after `from` (n when none): the space's offset. */
+  private nextComment(from: number): number {
+    if (this.commentAt < from) {
+      // A one-character search is several times faster than one for ` #`.
+      const { text } = this;
+      let at = text.indexOf('#', from + 1);
+      while (at !== -1 && text.charCodeAt(at - 1) !== SPACE) at = text.indexOf('#', at + 1);
+      this.commentAt = at === -1 ? this.n : at - 1;
+    }
+    return this.commentAt;
+  }
+
+  private hasTab(from: number, to: number): boolean {
+    if (this.nextTab === -1) return false;
+    if (this.nextTab < from) this.nextTab = this.text.indexOf('\t', from);
+    return this.nextTab !== -1 && this.nextTab < to;
+  }
+
+  /** Reads the current line (and, for a block scalar, the lines it spans); returns where the next line starts. */
+  private line(): number {
+    const { text, ls, ce } = this;
+    let p = ls;
+    if (this.peekLine === ls) p = this.peekContent;
+    else while (p < ce && text.charCodeAt(p) === SPACE) p++;
+    if (p === ce) {
+      if (this.hasTab(ls, ce)) this.fail('tab', ls);
+      return this.lineEndIncl; // blank line
+    }
+    if (this.hasTab(ls, ce)) this.fail('tab', ls);
+    const ind = p - ls;
+    const ch = text.charCodeAt(p);
+    if (ch === HASH) {
+      this.comment(ind);
+      return this.lineEndIncl;
+    }
+    if (ind === 0 && (ch === DASH || ch === DOT) && ce - p >= 3 && text.charCodeAt(p + 1) === ch && text.charCodeAt(p + 2) === ch) {
+      const after = p + 3 === ce ? SPACE : text.charCodeAt(p + 3);
+      if (after === SPACE) {
+        this.marker(ch === DASH, p + 3);
+        return this.lineEndIncl;
+      }
+      this.fail('line starting with --- or ...');
+    }
+    if (ind === 0 && ch === PERCENT) this.fail('directive');
+    return this.content(ind, p);
+  }
+
+  // ---- documents -------------------------------------------------------------------------------
+
+  private marker(start: boolean, after: number): void {
+    const { text, ce } = this;
+    let q = after;
+    while (q < ce && text.charCodeAt(q) === SPACE) q++;
+    if (q < ce && !(text.charCodeAt(q) === HASH && q > after)) this.fail('content after a document marker');
+    this.closeAll(this.ls, true);
+    if (start) {
+      this.endDocument();
+      this.docOpen = true;
+      this.emptyRootPos = q;
+    } else {
+      if (!this.docOpen) this.fail('document end marker outside a document');
+      this.endDocument();
+    }
+  }
+
+  private endDocument(): void {
+    if (!this.docOpen) return;
+    let root = this.root;
+    if (root === undefined) root = this.scalar(null, this.emptyRootPos, this.emptyRootPos, this.emptyRootPos, this.emptyRootPos, 'plain', undefined);
+    this.documents.push({ root });
+    this.docOpen = false;
+    this.root = undefined;
+    this.attachable = false;
+    this.trailingMax = -1;
+  }
+
+  // ---- comments and frames ---------------------------------------------------------------------
+
+  private comment(ind: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top === undefined) return;
+    if (top.pending) {
+      top.pendingComment = true;
+      return;
+    }
+    // A comment line indented more than the collection right after a flow value belongs to that
+    // value's node end (the library appends it to the token's end); any other one is trailing.
+    if (this.attachable && ind > top.indent) {
+      top.lastEnd = this.lineEndIncl;
+      return;
+    }
+    this.attachable = false;
+    if (ind > this.trailingMax) this.trailingMax = ind;
+  }
+
+  private push(frame: Frame): void {
+    if (this.stack.length >= MAX_FAST_DEPTH) this.fail('deep nesting');
+    this.stack.push(frame);
+  }
+
+  private newFrame(kind: 'map' | 'seq', indent: number, node: MapNode | SeqNode): Frame {
+    return { kind, indent, node, pending: false, emptyPos: 0, pendingComment: false, lastEnd: 0 };
+  }
+
+  /** Closes the innermost collection; `at` is where the line that closes it starts its content. */
+  private close(at: number, atMarker = false): void {
+    const frame = this.stack.pop();
+    if (frame === undefined) return;
+    if (frame.pending) {
+      // At a document marker the library splits the tokens after an empty value of a map at
+      // column 0 between that value and what follows: not worth modelling.
+      if (atMarker && frame.kind === 'map' && frame.indent === 0 && frame.pendingComment) this.fail('empty value followed by comments before a document marker', at);
+      this.resolveEmpty(frame, at);
+    }
+    // Trailing comment lines indented at least as far as the collection stay in it: its node end
+    // then runs to the closing line; otherwise they move out to the parent, which sees them next.
+    let nodeEnd = frame.lastEnd;
+    if (frame.indent > 0 && this.trailingMax >= frame.indent) {
+      nodeEnd = at;
+      this.trailingMax = -1;
+    }
+    frame.node.nodeRange.end = frame.lastEnd;
+    const parent = this.stack[this.stack.length - 1];
+    if (parent !== undefined) parent.lastEnd = nodeEnd;
+    this.attachable = false;
+  }
+
+  private closeAll(at: number, atMarker = false): void {
+    while (this.stack.length > 0) this.close(at, atMarker);
+  }
+
+  /**
+   * The pending value is empty: a null at the indicator (plus spaces). With comments among the
+   * tokens that follow, its node end runs to `until`, the content that ends the collection.
+   */
+  private resolveEmpty(frame: Frame, until: number): void {
+    if (frame.pendingTag !== undefined) this.fail('tag on an empty value', frame.emptyPos);
+    const at = frame.emptyPos;
+    this.setValue(frame, this.scalar(null, at, at, at, at, 'plain', undefined), frame.pendingComment ? until : at, false);
+  }
+
+  /**
+   * Gives the pending entry or item of `frame` its value. A string value is detached from the text
+   * (see detach()); keys are not: they are many, short and stay inside the tree.
+   */
+  private setValue(frame: Frame, value: Node, nodeEnd: number, attachable: boolean): void {
+    if (value.type === 'scalar' && typeof value.value === 'string') value.value = detach(value.value);
+    if (frame.kind === 'map') {
+      const pending = frame.pendingKey;
+      if (pending === undefined) this.fail('value without a key');
+      (frame.node as MapNode).entries.push({ key: pending.key, keyRange: pending.keyRange, value });
+      frame.pendingKey = undefined;
+    } else {
+      (frame.node as SeqNode).items.push(value);
+    }
+    frame.pending = false;
+    frame.pendingTag = undefined;
+    frame.pendingComment = false;
+    frame.lastEnd = nodeEnd;
+    this.attachable = attachable;
+  }
+
+  // ---- content lines ---------------------------------------------------------------------------
+
+  /** A line whose first non-space character (at `p`, column `ind`) is content. */
+  private content(ind: number, p: number): number {
+    this.attachable = false;
+    let top = this.stack[this.stack.length - 1];
+    if (top?.pending) {
+      if (ind > top.indent) {
+        this.trailingMax = -1;
+        return this.pendingValue(top, ind, p);
+      }
+      if (ind === top.indent && top.kind === 'map' && this.isDash(p)) {
+        this.trailingMax = -1;
+        const seq = this.seqNode(p, top.pendingTag);
+        this.setValue(top, seq, 0, false);
+        return this.openSeq(seq, ind, p);
+      }
+    }
+    while (top !== undefined && ind < top.indent) {
+      this.close(p);
+      top = this.stack[this.stack.length - 1];
+    }
+    if (top !== undefined && top.kind === 'seq' && ind === top.indent && !this.isDash(p)) {
+      this.close(p);
+      top = this.stack[this.stack.length - 1];
+    }
+    // Comment lines no collection kept become the start of the next item: an empty `-` item with
+    // them ends elsewhere (the reader gives up on that in resolveEmpty()).
+    const leadingComments = this.trailingMax >= 0;
+    this.trailingMax = -1;
+    if (top === undefined) {
+      if (this.root !== undefined) this.fail('content after the root node');
+      if (!this.docOpen) this.docOpen = true;
+      return this.rootNode(ind, p);
+    }
+    if (ind !== top.indent) this.fail('bad indentation or a multi-line scalar');
+    // A sibling follows an entry or item without a value: that value is empty (and not the last,
+    // so where its node ends does not matter).
+    if (top.pending) this.resolveEmpty(top, p);
+    if (top.kind === 'seq') return this.seqItem(top, p, leadingComments);
+    return this.mapEntry(top, p);
+  }
+
+  private isDash(p: number): boolean {
+    return this.text.charCodeAt(p) === DASH && (p + 1 === this.ce || this.text.charCodeAt(p + 1) === SPACE);
+  }
+
+  private seqNode(p: number, tag: string | undefined): SeqNode {
+    return tag === undefined ? { type: 'seq', items: [], nodeRange: { start: p, end: 0 } } : { type: 'seq', items: [], nodeRange: { start: p, end: 0 }, tag };
+  }
+
+  private mapNode(p: number, tag: string | undefined): MapNode {
+    return tag === undefined ? { type: 'map', entries: [], nodeRange: { start: p, end: 0 } } : { type: 'map', entries: [], nodeRange: { start: p, end: 0 }, tag };
+  }
+
+  private openSeq(seq: SeqNode, indent: number, p: number): number {
+    const frame = this.newFrame('seq', indent, seq);
+    this.push(frame);
+    return this.seqItem(frame, p);
+  }
+
+  /** The first node of a document, starting at `p`. */
+  private rootNode(ind: number, p: number): number {
+    const { text } = this;
+    if (this.isDash(p)) {
+      const seq = this.seqNode(p, undefined);
+      this.root = seq;
+      return this.openSeq(seq, ind, p);
+    }
+    const ch = text.charCodeAt(p);
+    if (ch === LBRACKET || ch === LBRACE) {
+      const flow = this.flow(p, 0, undefined);
+      this.lineRest(flow.end, false);
+      this.root = flow.node;
+      return this.lineEndIncl;
+    }
+    const key = this.scalarOrKey(p);
+    if (key.colon === NOT_YET) {
+      if (typeof key.node.value === 'string') key.node.value = detach(key.node.value);
+      this.root = key.node;
+      return this.lineEndIncl;
+    }
+    const map = this.mapNode(p, undefined);
+    this.root = map;
+    const frame = this.newFrame('map', ind, map);
+    this.push(frame);
+    return this.entryValue(frame, key.node, key.colon);
+  }
+
+  /** A value on its own line, more indented than the entry or item waiting for it. */
+  private pendingValue(frame: Frame, ind: number, p: number): number {
+    const tag = frame.pendingTag;
+    if (this.isDash(p)) {
+      const seq = this.seqNode(p, tag);
+      this.setValue(frame, seq, 0, false);
+      return this.openSeq(seq, ind, p);
+    }
+    const ch = this.text.charCodeAt(p);
+    if (ch === BANG || ch === PIPE || ch === GT) {
+      // `!Sub 'x'`, `!Join [a, b]` or `|` on a line of its own, below its key.
+      if (tag !== undefined) this.fail('two tags', p);
+      return ch === BANG ? this.taggedValue(frame, p) : this.blockScalarValue(frame, p, undefined);
+    }
+    if (ch === LBRACKET || ch === LBRACE) {
+      if (tag !== undefined) this.fail('tag on a line of its own');
+      const flow = this.flow(p, 0, undefined);
+      this.lineRest(flow.end, false);
+      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    const key = this.scalarOrKey(p);
+    if (key.colon === NOT_YET) {
+      if (tag !== undefined) this.fail('tag on a line of its own');
+      return this.scalarValue(frame, key.node);
+    }
+    const map = this.mapNode(p, tag);
+    this.setValue(frame, map, 0, false);
+    const inner = this.newFrame('map', ind, map);
+    this.push(inner);
+    return this.entryValue(inner, key.node, key.colon);
+  }
+
+  /** `- …` at the sequence's column. */
+  private seqItem(frame: Frame, p: number, leadingComments = false): number {
+    const { text, ce } = this;
+    let q = p + 1;
+    while (q < ce && text.charCodeAt(q) === SPACE) q++;
+    frame.pending = true;
+    frame.emptyPos = q;
+    frame.pendingComment = leadingComments;
+    if (q === ce) return this.lineEndIncl;
+    if (text.charCodeAt(q) === HASH) {
+      frame.pendingComment = true;
+      return this.lineEndIncl;
+    }
+    const column = q - this.ls;
+    if (this.isDash(q)) {
+      const seq = this.seqNode(q, undefined);
+      this.setValue(frame, seq, 0, false);
+      return this.openSeq(seq, column, q);
+    }
+    const ch = text.charCodeAt(q);
+    if (ch === BANG) return this.taggedValue(frame, q);
+    if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
+    if (ch === LBRACKET || ch === LBRACE) {
+      const flow = this.flow(q, 0, undefined);
+      this.lineRest(flow.end, false);
+      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    const key = this.scalarOrKey(q);
+    if (key.colon === NOT_YET) return this.scalarValue(frame, key.node);
+    // `- key: value`: a map whose keys sit at this column.
+    const map = this.mapNode(q, undefined);
+    this.setValue(frame, map, 0, false);
+    const inner = this.newFrame('map', column, map);
+    this.push(inner);
+    return this.entryValue(inner, key.node, key.colon);
+  }
+
+  /** `key: …` at the map's column. */
+  private mapEntry(frame: Frame, p: number): number {
+    const ch = this.text.charCodeAt(p);
+    if (ch === LBRACKET || ch === LBRACE || ch === BANG || ch === PIPE || ch === GT) this.fail('not a key', p);
+    const key = this.scalarOrKey(p);
+    if (key.colon === NOT_YET) this.fail('not a key (multi-line scalar?)', p);
+    return this.entryValue(frame, key.node, key.colon);
+  }
+
+  /** After a key's `:` at `colon`: the value on the same line, or a pending value. */
+  private entryValue(frame: Frame, keyNode: ScalarNode, colon: number): number {
+    const { text, ce } = this;
+    const keyValue = keyNode.value;
+    if (keyNode.style === 'plain' && keyValue === '<<') this.fail('merge key', keyNode.range.start);
+    frame.pendingKey = { key: String(keyValue), keyRange: { start: keyNode.nodeRange.start, end: keyNode.nodeRange.end } };
+    let q = colon + 1;
+    while (q < ce && text.charCodeAt(q) === SPACE) q++;
+    frame.pending = true;
+    frame.emptyPos = q;
+    frame.pendingComment = false;
+    if (q === ce) return this.lineEndIncl;
+    const ch = text.charCodeAt(q);
+    if (ch === HASH) {
+      frame.pendingComment = true;
+      return this.lineEndIncl;
+    }
+    if (this.isDash(q)) this.fail('block sequence on the line of its key', q);
+    if (ch === BANG) return this.taggedValue(frame, q);
+    if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
+    if (ch === LBRACKET || ch === LBRACE) {
+      const flow = this.flow(q, 0, undefined);
+      this.lineRest(flow.end, false);
+      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    const value = this.scalarOrKey(q);
+    if (value.colon !== NOT_YET) this.fail('nested mapping on the line of its key', q);
+    return this.scalarValue(frame, value.node);
+  }
+
+  /** `!Tag …` as a value: a tagged scalar, flow collection or block scalar, or a tagged collection below. */
+  private taggedValue(frame: Frame, q: number): number {
+    const { text, ce } = this;
+    const tagEnd = this.tagEnd(q);
+    const tag = text.slice(q, tagEnd);
+    let r = tagEnd;
+    while (r < ce && text.charCodeAt(r) === SPACE) r++;
+    if (r === ce || (text.charCodeAt(r) === HASH && r > tagEnd)) {
+      frame.pendingTag = tag;
+      if (r < ce) frame.pendingComment = true;
+      return this.lineEndIncl;
+    }
+    if (r === tagEnd) this.fail('tag not followed by a space', r);
+    const ch = text.charCodeAt(r);
+    if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, r, tag);
+    if (ch === LBRACKET || ch === LBRACE) {
+      const flow = this.flow(r, 0, tag);
+      this.lineRest(flow.end, false);
+      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    if (ch === BANG || this.isDash(r)) this.fail('unsupported tagged value', r);
+    const value = this.scalarOrKey(r, tag);
+    if (value.colon !== NOT_YET) this.fail('tag on a key', r);
+    return this.scalarValue(frame, value.node);
+  }
+
+  /**
+   * A scalar value that ends this line, or (a plain one with no comment after it) the lines below
+   * that continue it: more indented than the collection, none a comment. A multi-line plain scalar
+   * is folded as the library folds it: lines trimmed and joined with a space, blank lines kept as
+   * line breaks. Returns where the next line starts.
+   */
+  private scalarValue(frame: Frame, node: ScalarNode): number {
+    if (node.style !== 'plain' || this.nextComment(node.range.start) < this.ce) {
+      this.setValue(frame, node, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    const { text, n } = this;
+    let pos = this.lineEndIncl;
+    let lastEnd = node.range.end;
+    let lastLine = -1;
+    while (pos < n) {
+      // Most values end on their line: the next line is less indented, which shows before its end.
+      let k = pos;
+      while (k < n && text.charCodeAt(k) === SPACE) k++;
+      if (k === n) break;
+      const first = text.charCodeAt(k);
+      if (first === LF || first === CR) {
+        pos = text.indexOf('\n', k) + 1;
+        continue;
+      }
+      if (k - pos <= frame.indent || first === HASH) {
+        this.peekLine = pos;
+        this.peekContent = k;
+        break;
+      }
+      let le = text.indexOf('\n', k);
+      if (le === -1) le = n;
+      const lce = text.charCodeAt(le - 1) === CR ? le - 1 : le;
+      if (this.hasTab(pos, lce)) this.fail('tab', pos);
+      if (NOT_PLAIN_START.has(first) || first === DASH) this.fail('unusual line in a multi-line plain scalar', k);
+      for (let c = this.nextColon(k); c < lce; c = this.nextColon(c + 1)) {
+        if (c + 1 === lce || text.charCodeAt(c + 1) === SPACE) this.fail('key-like line in a multi-line plain scalar', c);
+      }
+      if (this.nextComment(k) < lce) this.fail('comment in a multi-line plain scalar', k);
+      let end = lce;
+      while (end > k && text.charCodeAt(end - 1) === SPACE) end--;
+      lastEnd = end;
+      lastLine = le;
+      pos = le + 1;
+    }
+    if (lastLine < 0) {
+      this.setValue(frame, node, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    const folded = unfold(text.slice(node.range.start, lastEnd));
+    node.value = node.tag === undefined ? resolvePlain(folded) : folded;
+    node.range.end = lastEnd;
+    node.nodeRange.end = lastEnd;
+    const next = lastLine < n ? lastLine + 1 : n;
+    this.setValue(frame, node, next, true);
+    return next;
+  }
+
+  /** End of a local tag `!Name` starting at `q`. */
+  private tagEnd(q: number): number {
+    const { text, ce } = this;
+    let i = q + 1;
+    while (i < ce && TAG_CHARS.has(text.charCodeAt(i))) i++;
+    if (i === q + 1) this.fail('unsupported tag', q);
+    if (i < ce) {
+      const next = text.charCodeAt(i);
+      if (next !== SPACE && next !== COMMA && next !== RBRACKET && next !== RBRACE) this.fail('unsupported tag', q);
+    }
+    return i;
+  }
+
+  /** Checks that only spaces and a comment follow `end` on the line; `flow` items may be followed by more. */
+  private lineRest(end: number, allowColon: boolean): number {
+    const { text, ce } = this;
+    let q = end;
+    while (q < ce && text.charCodeAt(q) === SPACE) q++;
+    if (q === ce) return NOT_YET;
+    const ch = text.charCodeAt(q);
+    if (ch === HASH && q > end) return NOT_YET;
+    if (allowColon && ch === COLON && (q + 1 === ce || text.charCodeAt(q + 1) === SPACE)) return q;
+    return this.fail('unexpected text after a value', q);
+  }
+
+  // ---- scalars ---------------------------------------------------------------------------------
+
+  private scalar(value: string | number | boolean | null, start: number, end: number, nodeStart: number, nodeEnd: number, style: ScalarNode['style'], tag: string | undefined): ScalarNode {
+    return tag === undefined
+      ? { type: 'scalar', value, range: { start, end }, nodeRange: { start: nodeStart, end: nodeEnd }, style }
+      : { type: 'scalar', value, range: { start, end }, nodeRange: { start: nodeStart, end: nodeEnd }, style, tag };
+  }
+
+  /**
+   * A one-line plain or quoted scalar in block context at `q`, and the offset of the `:` that makes
+   * it a key (NOT_YET when it is not one). Checks that only a comment follows otherwise.
+   */
+  private scalarOrKey(q: number, tag?: string): { node: ScalarNode; colon: number } {
+    const { text, ce } = this;
+    const ch = text.charCodeAt(q);
+    if (ch === DQUOTE || ch === SQUOTE) {
+      const quoted = ch === DQUOTE ? this.doubleQuoted(q, ce) : this.singleQuoted(q, ce);
+      const node = this.scalar(quoted.value, q + 1, quoted.end - 1, q, quoted.end, ch === DQUOTE ? 'double' : 'single', tag);
+      const colon = this.lineRest(quoted.end, tag === undefined);
+      return { node, colon };
+    }
+    if (NOT_PLAIN_START.has(ch) || (ch === DASH && (q + 1 === ce || text.charCodeAt(q + 1) === SPACE))) this.fail('unsupported node', q);
+    // Plain scalar: up to `: ` (or `:` at the end of the line), ` #` or the end of the line,
+    // without trailing spaces. The next `:` and ` #` are found with indexOf, from positions kept
+    // for the whole text so that no search covers the same characters twice.
+    let colon = NOT_YET;
+    let c = this.nextColon(q);
+    while (c < ce) {
+      if (c + 1 === ce || text.charCodeAt(c + 1) === SPACE) {
+        colon = c;
+        break;
+      }
+      c = this.nextColon(c + 1);
+    }
+    let stop = colon === NOT_YET ? ce : colon;
+    const hash = this.nextComment(q);
+    if (hash < stop) {
+      if (colon !== NOT_YET && hash < colon) colon = NOT_YET;
+      stop = hash;
+    }
+    let end = stop;
+    while (end > q && text.charCodeAt(end - 1) === SPACE) end--;
+    if (colon !== NOT_YET && tag !== undefined) this.fail('tag on a key', q);
+    const source = text.slice(q, end);
+    const value = tag === undefined ? resolvePlain(source) : source;
+    return { node: this.scalar(value, q, end, q, end, 'plain', tag), colon };
+  }
+
+  /** A double-quoted scalar starting at `q`, closed before `limit`. */
+  private doubleQuoted(q: number, limit: number): { value: string; end: number } {
+    const { text } = this;
+    let i = q + 1;
+    let value = '';
+    let chunk = i;
+    while (i < limit) {
+      const c = text.charCodeAt(i);
+      if (c === DQUOTE) {
+        value += text.slice(chunk, i);
+        return { value, end: i + 1 };
+      }
+      if (c === BACKSLASH) {
+        value += text.slice(chunk, i);
+        if (i + 1 >= limit) this.fail('escaped line break', i);
+        const e = text[i + 1] as string;
+        const simple = ESCAPES[e];
+        if (simple !== undefined) {
+          value += simple;
+          i += 2;
+        } else {
+          const length = HEX_LENGTH[e];
+          if (length === undefined) this.fail('unknown escape', i);
+          const hex = text.slice(i + 2, i + 2 + length);
+          if (hex.length !== length || !/^[0-9a-fA-F]+$/.test(hex)) this.fail('bad escape', i);
+          const code = parseInt(hex, 16);
+          if (code > 0x10ffff) this.fail('bad escape', i);
+          value += String.fromCodePoint(code);
+          i += 2 + length;
+        }
+        chunk = i;
+        continue;
+      }
+      i++;
+    }
+    return this.fail('multi-line double-quoted scalar', q);
+  }
+
+  private singleQuoted(q: number, limit: number): { value: string; end: number } {
+    const { text } = this;
+    let i = q + 1;
+    let value = '';
+    let chunk = i;
+    for (;;) {
+      const close = text.indexOf("'", i);
+      if (close === -1 || close >= limit) return this.fail('multi-line single-quoted scalar', q);
+      if (close + 1 < limit && text.charCodeAt(close + 1) === SQUOTE) {
+        value += text.slice(chunk, close + 1);
+        i = close + 2;
+        chunk = i;
+        continue;
+      }
+      value += text.slice(chunk, close);
+      return { value, end: close + 1 };
+    }
+  }
+
+  // ---- flow collections (one line) -------------------------------------------------------------
+
+  private flow(q: number, depth: number, tag: string | undefined): { node: MapNode | SeqNode; end: number } {
+    if (depth + this.stack.length > MAX_FAST_DEPTH) this.fail('deep nesting', q);
+    const { text, ce } = this;
+    const isMap = text.charCodeAt(q) === LBRACE;
+    const close = isMap ? RBRACE : RBRACKET;
+    const entries: MapEntry[] = [];
+    const itemsOut: Node[] = [];
+    let i = q + 1;
+    let first = true;
+    for (;;) {
+      while (i < ce && text.charCodeAt(i) === SPACE) i++;
+      if (i >= ce) this.fail('multi-line flow collection', q);
+      if (text.charCodeAt(i) === close) {
+        if (!first) this.fail('trailing comma in a flow collection', i);
+        break;
+      }
+      if (isMap) {
+        const key = this.flowScalar(i, true, undefined);
+        if (key.node.type !== 'scalar' || text.charCodeAt(key.end) !== COLON) this.fail('flow map entry without a value', i);
+        const colon = key.end;
+        if (colon + 1 >= ce || text.charCodeAt(colon + 1) !== SPACE) this.fail('flow map value not after a space', colon);
+        let v = colon + 1;
+        while (v < ce && text.charCodeAt(v) === SPACE) v++;
+        const value = this.flowItem(v, depth);
+        if (text.charCodeAt(value.end) === COLON) this.fail('unexpected : in a flow map', value.end);
+        const keyNode = key.node;
+        if (keyNode.style === 'plain' && keyNode.value === '<<') this.fail('merge key', i);
+        entries.push({ key: String(keyNode.value), keyRange: { start: keyNode.nodeRange.start, end: keyNode.nodeRange.end }, value: value.node });
+        i = value.end;
+      } else {
+        const item = this.flowItem(i, depth);
+        if (text.charCodeAt(item.end) === COLON) this.fail('single-pair map in a flow sequence', item.end);
+        itemsOut.push(item.node);
+        i = item.end;
+      }
+      while (i < ce && text.charCodeAt(i) === SPACE) i++;
+      if (i >= ce) this.fail('multi-line flow collection', q);
+      const c = text.charCodeAt(i);
+      if (c === COMMA) {
+        i++;
+        first = false;
+        continue;
+      }
+      if (c === close) break;
+      this.fail('unexpected character in a flow collection', i);
+    }
+    const nodeRange = { start: q, end: i + 1 };
+    const node: MapNode | SeqNode = isMap
+      ? tag === undefined
+        ? { type: 'map', entries, nodeRange }
+        : { type: 'map', entries, nodeRange, tag }
+      : tag === undefined
+        ? { type: 'seq', items: itemsOut, nodeRange }
+        : { type: 'seq', items: itemsOut, nodeRange, tag };
+    return { node, end: i + 1 };
+  }
+
+  /** A value inside a flow collection: tagged or not, a scalar or a nested flow collection. Returns the offset after it, spaces skipped. */
+  private flowItem(i: number, depth: number): { node: Node; end: number } {
+    const { text, ce } = this;
+    let tag: string | undefined;
+    let at = i;
+    if (text.charCodeAt(at) === BANG) {
+      const tagEnd = this.tagEnd(at);
+      tag = text.slice(at, tagEnd);
+      at = tagEnd;
+      if (at >= ce || text.charCodeAt(at) !== SPACE) this.fail('tag without a value in a flow collection', at);
+      while (at < ce && text.charCodeAt(at) === SPACE) at++;
+    }
+    const ch = text.charCodeAt(at);
+    if (ch === LBRACKET || ch === LBRACE) {
+      const nested = this.flow(at, depth + 1, tag);
+      let end = nested.end;
+      while (end < ce && text.charCodeAt(end) === SPACE) end++;
+      return { node: nested.node, end };
+    }
+    return this.flowScalar(at, false, tag);
+  }
+
+  /** A scalar inside a flow collection at `i`; `end` is the offset after it and any spaces. */
+  private flowScalar(i: number, isKey: boolean, tag: string | undefined): { node: ScalarNode; end: number } {
+    const { text, ce } = this;
+    if (i >= ce) this.fail('multi-line flow collection', i);
+    const ch = text.charCodeAt(i);
+    let node: ScalarNode;
+    let after: number;
+    if (ch === DQUOTE || ch === SQUOTE) {
+      const quoted = ch === DQUOTE ? this.doubleQuoted(i, ce) : this.singleQuoted(i, ce);
+      node = this.scalar(isKey ? quoted.value : detach(quoted.value), i + 1, quoted.end - 1, i, quoted.end, ch === DQUOTE ? 'double' : 'single', tag);
+      after = quoted.end;
+      if (after < ce) {
+        const next = text.charCodeAt(after);
+        if (next !== SPACE && next !== COMMA && next !== RBRACKET && next !== RBRACE && !(isKey && next === COLON)) this.fail('unexpected character after a quoted scalar', after);
+        if (next === COLON && after + 1 < ce && text.charCodeAt(after + 1) !== SPACE) this.fail('adjacent value after a quoted key', after);
+      }
+    } else {
+      if (NOT_PLAIN_START.has(ch) || ch === DASH || ch === SPACE) {
+        // `-` may start a plain scalar (`-1`) when a safe character follows.
+        const next = i + 1 < ce ? text.charCodeAt(i + 1) : SPACE;
+        if (!(ch === DASH && next !== SPACE && next !== COMMA && next !== RBRACKET && next !== RBRACE && next !== LBRACKET && next !== LBRACE)) this.fail('unsupported node in a flow collection', i);
+      }
+      let j = i;
+      let end = i;
+      while (j < ce) {
+        const c = text.charCodeAt(j);
+        if (c === COMMA || c === RBRACKET || c === RBRACE || c === LBRACKET || c === LBRACE) break;
+        if (c === COLON) {
+          const next = j + 1 < ce ? text.charCodeAt(j + 1) : SPACE;
+          if (next === SPACE) break;
+          if (next === COMMA || next === RBRACKET || next === RBRACE || next === LBRACKET || next === LBRACE) this.fail('ambiguous : in a flow collection', j);
+          end = j + 1;
+        } else if (c === SPACE) {
+          if (j + 1 < ce && text.charCodeAt(j + 1) === HASH) this.fail('comment inside a flow collection', j);
+        } else {
+          end = j + 1;
+        }
+        j++;
+      }
+      if (end === i) this.fail('empty flow item', i);
+      const source = text.slice(i, end);
+      const value = tag === undefined ? resolvePlain(source) : source;
+      node = this.scalar(isKey || typeof value !== 'string' ? value : detach(value), i, end, i, end, 'plain', tag);
+      after = end;
+    }
+    while (after < ce && text.charCodeAt(after) === SPACE) after++;
+    return { node, end: after };
+  }
+
+  // ---- block scalars ---------------------------------------------------------------------------
+
+  /** `|` or `>` at `h` as the value of the frame's pending entry or item: reads the lines it spans. */
+  private blockScalarValue(frame: Frame, h: number, tag: string | undefined): number {
+    const { text, n } = this;
+    const folded = text.charCodeAt(h) === GT;
+    let i = h + 1;
+    let strip = false;
+    if (i < this.ce) {
+      const c = text.charCodeAt(i);
+      if (c === DASH) {
+        strip = true;
+        i++;
+      }
+    }
+    let j = i;
+    while (j < this.ce && text.charCodeAt(j) === SPACE) j++;
+    if (j < this.ce && !(text.charCodeAt(j) === HASH && j > i)) this.fail('unsupported block scalar header', h);
+    const parentIndent = frame.indent;
+    // Lines of the body: blank lines, then lines indented at least as far as the first content line.
+    const bodyStart = this.lineEndIncl;
+    let pos = bodyStart;
+    let contentIndent = -1;
+    let leadingBlanks = 0;
+    let leadingMax = 0;
+    let trailingMax = -1;
+    let lastContentEnd = -1;
+    while (pos < n) {
+      let le = text.indexOf('\n', pos);
+      if (le === -1) le = n;
+      const lce = le > pos && text.charCodeAt(le - 1) === CR ? le - 1 : le;
+      let k = pos;
+      while (k < lce && text.charCodeAt(k) === SPACE) k++;
+      const sp = k - pos;
+      if (k === lce) {
+        if (contentIndent < 0) {
+          leadingBlanks++;
+          if (sp > leadingMax) leadingMax = sp;
+        } else if (sp > trailingMax) trailingMax = sp;
+        pos = le + 1;
+        continue;
+      }
+      const c = text.charCodeAt(k);
+      if (contentIndent < 0) {
+        if (sp <= parentIndent) this.fail('empty block scalar', h);
+        if (c === TAB) this.fail('tab in block scalar indentation', k);
+        if (leadingMax > sp) this.fail('more-indented leading empty lines in a block scalar', h);
+        contentIndent = sp;
+      } else if (sp < contentIndent) {
+        if (c === TAB) this.fail('tab in block scalar indentation', k);
+        break;
+      }
+      lastContentEnd = le;
+      trailingMax = -1;
+      pos = le + 1;
+    }
+    if (contentIndent < 0) this.fail('empty block scalar', h);
+    if (trailingMax > contentIndent) this.fail('more-indented trailing blank lines in a block scalar', h);
+    const end = lastContentEnd < n ? lastContentEnd + 1 : n;
+    const value = this.blockValue(bodyStart, end, contentIndent, leadingBlanks, folded, strip, h);
+    const node = this.scalar(value, h, end, h, end, 'block', tag);
+    this.setValue(frame, node, end, false);
+    return end;
+  }
+
+  private blockValue(from: number, to: number, indent: number, leadingBlanks: number, folded: boolean, strip: boolean, h: number): string {
+    const { text } = this;
+    let value = '\n'.repeat(leadingBlanks);
+    let pos = from;
+    for (let b = 0; b < leadingBlanks; b++) pos = text.indexOf('\n', pos) + 1;
+    let sep = '';
+    while (pos < to) {
+      let le = text.indexOf('\n', pos);
+      if (le === -1 || le > to) le = to;
+      const lce = le > pos && text.charCodeAt(le - 1) === CR ? le - 1 : le;
+      const lineLength = lce - pos;
+      let k = pos;
+      while (k < lce && text.charCodeAt(k) === SPACE) k++;
+      const blank = k === lce;
+      if (!folded) {
+        value += sep + (blank ? (lineLength > indent ? text.slice(pos + indent, lce) : '') : text.slice(pos + indent, lce));
+        sep = '\n';
+      } else if (blank && lineLength <= indent) {
+        if (sep === '\n') value += '\n';
+        else sep = '\n';
+      } else {
+        if (k - pos > indent || text.charCodeAt(pos + indent) === TAB || blank) this.fail('more-indented line in a folded block scalar', h);
+        value += sep + text.slice(pos + indent, lce);
+        sep = ' ';
+      }
+      pos = le + 1;
+    }
+    return strip ? value : `${value}\n`;
+  }
+}
+
+/** The tree of a YAML text, or undefined when the text is outside the fast subset. */
+export function fastParseYaml(text: string): ParsedFile | undefined {
+  const result = new FastYamlReader(text).read();
+  return result instanceof Unsupported ? undefined : result;
+}

@@ -1,0 +1,78 @@
+// The fast YAML reader against the full parser on random texts (tests/unit/fast-yaml-random.ts):
+// whenever the fast reader returns a tree, the full parser must find no error and build exactly
+// the same tree (values, styles, tags, every range). Giving up is always allowed. FUZZ_CASES=n runs
+// more cases.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FastYamlReader, Unsupported } from '../../src/parse/fast-yaml.js';
+import { looksLikeJson } from '../../src/parse/index.js';
+import { parseYaml } from '../../src/parse/yaml.js';
+import { mutateLines, randomYaml, rng } from './fast-yaml-random.js';
+
+const CASES = Number(process.env.FUZZ_CASES ?? 4000);
+const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
+
+/** Plain data (drops undefined-valued keys the same way on both sides). */
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `number:${String(v)}` : Object.is(v, -0) ? 'number:-0' : v)));
+
+function check(text: string, label: string, failures: string[]): boolean {
+  const fast = new FastYamlReader(text).read();
+  if (fast instanceof Unsupported) return false;
+  const full = parseYaml(text);
+  if (full.error !== undefined) failures.push(`${label}: accepted a text the full parser rejects (${full.error.message} at ${full.error.offset})\n${JSON.stringify(text)}`);
+  else if (JSON.stringify(plain(full)) !== JSON.stringify(plain(fast))) failures.push(`${label}: different trees\n${JSON.stringify(text)}`);
+  return true;
+}
+
+function yamlFiles(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yamlFiles(path, out);
+    else if (/\.(ya?ml|template)$/i.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus');
+const realFiles = [join(import.meta.dirname, '..', 'golden'), join(import.meta.dirname, '..', 'golden-pin'), join(import.meta.dirname, '..', '..', 'examples'), ...(existsSync(corpus) ? [corpus] : [])]
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) => yamlFiles(dir))
+  .map((path) => readFileSync(path, 'utf8'))
+  .filter((text) => !looksLikeJson(text));
+
+describe('fast YAML reader, differential on random texts', () => {
+  it(`agrees with the full parser on real files bent line by line (${CASES / 4} cases)`, () => {
+    const r = rng(SEED + 1);
+    const failures: string[] = [];
+    let accepted = 0;
+    for (let i = 0; i < CASES / 4 && failures.length < 5; i++) {
+      const source = realFiles[Math.floor(r() * realFiles.length)] ?? '';
+      if (check(mutateLines(source, r), `case ${i}`, failures)) accepted++;
+    }
+    expect(failures).toEqual([]);
+    expect(accepted).toBeGreaterThan(CASES / 40);
+  });
+
+  it(`agrees with the full parser on ${CASES} random texts`, () => {
+    const r = rng(SEED);
+    const failures: string[] = [];
+    let accepted = 0;
+    for (let i = 0; i < CASES; i++) {
+      const text = randomYaml(r);
+      const fast = new FastYamlReader(text).read();
+      if (fast instanceof Unsupported) continue;
+      accepted++;
+      const full = parseYaml(text);
+      if (full.error !== undefined) {
+        failures.push(`case ${i}: accepted a text the full parser rejects (${full.error.message} at ${full.error.offset})\n${JSON.stringify(text)}`);
+      } else if (JSON.stringify(plain(full)) !== JSON.stringify(plain(fast))) {
+        failures.push(`case ${i}: different trees\n${JSON.stringify(text)}`);
+      }
+      if (failures.length >= 5) break;
+    }
+    expect(failures).toEqual([]);
+    // The generator mostly writes texts inside the subset: most must take the fast path.
+    expect(accepted).toBeGreaterThan(CASES * 0.3);
+  });
+});

@@ -1,0 +1,292 @@
+// Random YAML for the fast reader's differential tests: documents in the block style manifests are
+// written in (maps, sequences at and beyond their key's column, compact `- key:` items, tags, flow
+// collections, every scalar style, block scalars, comments at every indentation, blank lines with
+// spaces, CRLF), and line-level mutations of them that break or bend the rules. Seeded: the same
+// seed gives the same texts.
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rand = () => number;
+const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
+const chance = (r: Rand, p: number): boolean => r() < p;
+
+const WORDS = ['nginx', 'app', 'image', 'name', 'value', 'a b', 'x:y', 'http://h/p', 'v1.2.3', '1', '0x1F', '1.5', 'true', 'False', 'null', '~', '-1', '.inf', 'yes', 'a#b', 'é', '😀', 'a,b', 'a]b', '-x', '1e3', '0o17', '', "it's", 'say "hi"', 'back\\slash', 'key', 'Ref', '---', '...', '1_000', '+1', '.5', '-.Inf', 'NULL', 'nginx:1.25@sha256:abc', '${TAG}', 'a{b}'];
+/** Words that are not valid plain scalars everywhere (indicators, tabs, comments): rarer. */
+const RISKY_WORDS = [' lead', 'trail ', 'tab\there', '#hash', '- dash', 'colon: in', '*star', '&amp', '!bang', '%pct', '@at', '`tick', '|pipe', '>gt', '?q', ':c', '{b}', '[x', '<<'];
+const TAGS = ['!Ref', '!Sub', '!If', '!GetAtt', '!Join', '!Base64', '!Select', '!Split', '!FindInMap', '!Equals'];
+const RISKY_TAGS = ['!!str', '!', '!a!b', '!<x>', '!Ref!', '!%41'];
+const KEYS = ['name', 'image', 'Image', 'spec', 'containers', 'a', 'b c', '"quoted"', "'single'", '1', 'true', '~', 'null', 'x', 'Resources', '1.0', '"a:b"'];
+const RISKY_KEYS = ['key with: colon', '- k', '<<', '? q', '"open', '&a k', '!Ref k', '[a]', '{a: b}'];
+
+function tagText(r: Rand): string {
+  return chance(r, 0.02) ? pick(r, RISKY_TAGS) : pick(r, TAGS);
+}
+
+function plain(r: Rand): string {
+  return chance(r, 0.015) ? pick(r, RISKY_WORDS) : pick(r, WORDS);
+}
+
+function quoteDouble(s: string, r: Rand): string {
+  const escaped = s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\t/g, chance(r, 0.5) ? '\\t' : '\t');
+  return `"${chance(r, 0.1) ? escaped + pick(r, ['\\u00e9', '\\x41', '\\n', '\\/', '\\ ', '\\_', '\\q', '\\U0001F600', '\\u12']) : escaped}"`;
+}
+
+function quoteSingle(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function scalarText(r: Rand): string {
+  const s = plain(r);
+  const style = r();
+  if (style < 0.55) return s;
+  if (style < 0.8) return quoteDouble(s, r);
+  return quoteSingle(s);
+}
+
+function keyText(r: Rand): string {
+  if (chance(r, 0.01)) return pick(r, RISKY_KEYS);
+  return chance(r, 0.8) ? pick(r, KEYS.slice(0, 8)) : pick(r, KEYS);
+}
+
+function flowText(r: Rand, depth: number): string {
+  const isMap = chance(r, 0.4);
+  const count = Math.floor(r() * 4);
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let value = depth < 2 && chance(r, 0.2) ? flowText(r, depth + 1) : scalarText(r);
+    if (chance(r, 0.15)) value = `${tagText(r)} ${value}`;
+    parts.push(isMap ? `${keyText(r)}: ${value}` : value);
+  }
+  const sep = pick(r, [', ', ',', ' , ', ',  ']);
+  const pad = pick(r, ['', ' ']);
+  let body = parts.join(sep);
+  if (chance(r, 0.05)) body += ',';
+  return isMap ? `{${pad}${body}${pad}}` : `[${pad}${body}${pad}]`;
+}
+
+interface Out {
+  lines: string[];
+}
+
+function comment(r: Rand, out: Out, baseIndent: number): void {
+  if (chance(r, 0.12)) {
+    const ind = Math.max(0, baseIndent + Math.floor(r() * 7) - 3);
+    out.lines.push(`${' '.repeat(ind)}# ${pick(r, ['note', 'image: commented', '- x', ''])}`);
+  }
+  if (chance(r, 0.08)) out.lines.push(' '.repeat(Math.floor(r() * 6)));
+}
+
+function trailer(r: Rand): string {
+  const x = r();
+  if (x < 0.1) return ' # trailing';
+  if (x < 0.15) return '   ';
+  if (x < 0.17) return '#nospace';
+  return '';
+}
+
+function blockScalar(r: Rand, out: Out, indent: number): void {
+  const chomp = chance(r, 0.04) ? pick(r, ['+', '2', '-2', '+1', 'x']) : pick(r, ['', '', '-']);
+  const mode = pick(r, ['|', '|', '>']);
+  out.lines[out.lines.length - 1] += `${mode}${chomp}${chance(r, 0.1) ? ' # c' : ''}`;
+  const contentIndent = indent + pick(r, [1, 2, 2, 4]);
+  const count = 1 + Math.floor(r() * 4);
+  if (chance(r, 0.1)) out.lines.push(' '.repeat(Math.floor(r() * (contentIndent + 3))));
+  for (let i = 0; i < count; i++) {
+    const extra = chance(r, 0.1) ? ' '.repeat(1 + Math.floor(r() * 3)) : '';
+    const text = pick(r, ['echo hi', '# not a comment', 'key: value', '- item', '', 'tab\there', '  ', "it's"]);
+    out.lines.push(text === '' ? ' '.repeat(Math.floor(r() * (contentIndent + 2))) : `${' '.repeat(contentIndent)}${extra}${text}`);
+  }
+  if (chance(r, 0.15)) out.lines.push(' '.repeat(Math.floor(r() * (contentIndent + 3))));
+}
+
+function value(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean): void {
+  // The current last line ends with `key:` or `-`; append the value inline or below it.
+  const x = r();
+  const tag = chance(r, 0.12) ? `${tagText(r)} ` : '';
+  if (depth > 3 || x < 0.45) {
+    out.lines[out.lines.length - 1] += ` ${tag}${scalarText(r)}${trailer(r)}`;
+    if (chance(r, 0.08)) {
+      // a multi-line plain scalar (or, less indented, something else)
+      for (let k = 0; k < 1 + Math.floor(r() * 3); k++) {
+        if (chance(r, 0.3)) out.lines.push(' '.repeat(Math.floor(r() * 4)));
+        out.lines.push(`${' '.repeat(Math.max(0, indent + pick(r, [1, 2, 2, 4, 0, -1])))}${plain(r)}${chance(r, 0.2) ? '   ' : ''}`);
+      }
+    }
+    return;
+  }
+  if (x < 0.55) {
+    out.lines[out.lines.length - 1] += ` ${tag}${flowText(r, 0)}${trailer(r)}`;
+    return;
+  }
+  if (x < 0.62) {
+    out.lines[out.lines.length - 1] += ` ${tag}`;
+    blockScalar(r, out, indent);
+    return;
+  }
+  if (x < 0.66) {
+    out.lines[out.lines.length - 1] += tag === '' ? trailer(r) : ` ${tag.trim()}`;
+    return; // empty value
+  }
+  if (x < 0.7) {
+    // value on its own line below
+    out.lines[out.lines.length - 1] += tag === '' ? '' : ` ${tag.trim()}`;
+    out.lines.push(`${' '.repeat(indent + 2)}${chance(r, 0.5) ? scalarText(r) : flowText(r, 0)}${trailer(r)}`);
+    return;
+  }
+  if (tag !== '') out.lines[out.lines.length - 1] += ` ${tag.trim()}`;
+  else out.lines[out.lines.length - 1] += trailer(r).startsWith(' #') ? ' # about' : '';
+  comment(r, out, indent);
+  if (chance(r, 0.5)) {
+    const seqIndent = !inSeq && chance(r, 0.4) ? indent : indent + pick(r, [2, 2, 4, 1, 3]);
+    seq(r, out, seqIndent, depth + 1);
+  } else {
+    map(r, out, indent + pick(r, [2, 2, 4, 1, 3]), depth + 1);
+  }
+}
+
+function map(r: Rand, out: Out, indent: number, depth: number, first?: string): void {
+  const count = 1 + Math.floor(r() * 3);
+  for (let i = 0; i < count; i++) {
+    const key = keyText(r);
+    const keyLine = `${key}${chance(r, 0.05) ? ' ' : ''}:`;
+    if (i === 0 && first !== undefined) out.lines[out.lines.length - 1] = `${first}${keyLine}`;
+    else out.lines.push(`${' '.repeat(indent)}${keyLine}`);
+    value(r, out, indent, depth, false);
+    comment(r, out, indent);
+  }
+}
+
+function seq(r: Rand, out: Out, indent: number, depth: number, first?: string): void {
+  const count = 1 + Math.floor(r() * 3);
+  for (let i = 0; i < count; i++) {
+    const dash = `-${pick(r, [' ', ' ', ' ', '   '])}`;
+    const prefix = i === 0 && first !== undefined ? first : ' '.repeat(indent);
+    if (i === 0 && first !== undefined) out.lines[out.lines.length - 1] = prefix + dash.trimEnd();
+    else out.lines.push(prefix + dash.trimEnd());
+    const y = r();
+    if (y < 0.35 && depth < 5) {
+      // compact map: `- key: value`, more keys at the key's column
+      const column = indent + dash.length;
+      out.lines[out.lines.length - 1] = `${' '.repeat(indent)}${dash}`;
+      map(r, out, column, depth + 1, `${' '.repeat(indent)}${dash}`);
+    } else if (y < 0.4 && depth < 5) {
+      out.lines[out.lines.length - 1] = `${' '.repeat(indent)}${dash}`;
+      seq(r, out, indent + dash.length, depth + 1, `${' '.repeat(indent)}${dash}`);
+    } else {
+      value(r, out, indent, depth, true);
+    }
+    comment(r, out, indent);
+  }
+}
+
+function documentText(r: Rand): string {
+  const out: Out = { lines: [] };
+  if (chance(r, 0.1)) out.lines.push('# header');
+  const rootIndent = chance(r, 0.05) ? 2 : 0;
+  const x = r();
+  if (x < 0.7) {
+    out.lines.push('');
+    map(r, out, rootIndent, 0, ' '.repeat(rootIndent));
+  } else if (x < 0.9) {
+    out.lines.push('');
+    seq(r, out, rootIndent, 0, ' '.repeat(rootIndent));
+  } else {
+    out.lines.push(chance(r, 0.5) ? scalarText(r) : flowText(r, 0));
+  }
+  return out.lines.join('\n');
+}
+
+/** One random YAML text: one or more documents, sometimes mutated line by line. */
+export function randomYaml(r: Rand): string {
+  const docs: string[] = [];
+  const count = chance(r, 0.7) ? 1 : 2 + Math.floor(r() * 2);
+  for (let i = 0; i < count; i++) docs.push(documentText(r));
+  let text = '';
+  docs.forEach((doc, i) => {
+    if (i > 0 || chance(r, 0.2)) text += pick(r, ['---\n', '---\n', '--- # c\n', '---  \n', '...\n---\n', '---\n\n']);
+    text += `${doc}\n`;
+  });
+  if (chance(r, 0.05)) text += '---\n';
+  let lines = text.split('\n');
+  if (chance(r, 0.3)) {
+    const mutations = 1 + Math.floor(r() * 3);
+    for (let m = 0; m < mutations; m++) {
+      const i = Math.floor(r() * lines.length);
+      const line = lines[i] ?? '';
+      switch (Math.floor(r() * 7)) {
+        case 0:
+          lines.splice(i, 1);
+          break;
+        case 1:
+          lines.splice(i, 0, line);
+          break;
+        case 2:
+          lines[i] = ` ${line}`;
+          break;
+        case 3:
+          lines[i] = line.replace(/^ /, '');
+          break;
+        case 4:
+          lines.splice(i, 0, `${' '.repeat(Math.floor(r() * 6))}${pick(r, ['# c', '', 'x', '- y', 'k: v', '&a b', '*a', '? k', ': v', '\tt', '%YAML 1.2', '"open', "'open", '[1,', '{a: 1'])}`);
+          break;
+        case 5:
+          lines[i] = `${line}${pick(r, [' x', ':', ': y', ' #', '"', "'", ']', '}', ',', '\t'])}`;
+          break;
+        default:
+          lines[i] = line.slice(0, Math.floor(r() * (line.length + 1)));
+      }
+    }
+  }
+  text = lines.join('\n');
+  lines = [];
+  if (chance(r, 0.1)) text = text.replace(/\n/g, '\r\n');
+  if (chance(r, 0.05)) text = `\uFEFF${text}`;
+  if (chance(r, 0.1)) text = text.replace(/\r?\n$/, '');
+  return text;
+}
+
+/** A real file bent line by line: indentation shifted, lines dropped, repeated or cut, comments and blank lines slipped in. */
+export function mutateLines(text: string, r: Rand): string {
+  const lines = text.split('\n');
+  const mutations = 1 + Math.floor(r() * 4);
+  for (let m = 0; m < mutations; m++) {
+    const i = Math.floor(r() * lines.length);
+    const line = lines[i] ?? '';
+    const indent = (/^ */.exec(line)?.[0] ?? '').length;
+    switch (Math.floor(r() * 8)) {
+      case 0:
+        lines.splice(i, 1);
+        break;
+      case 1:
+        lines.splice(i, 0, line);
+        break;
+      case 2:
+        lines[i] = `${' '.repeat(1 + Math.floor(r() * 2))}${line}`;
+        break;
+      case 3:
+        lines[i] = line.slice(Math.min(indent, 1 + Math.floor(r() * 2)));
+        break;
+      case 4:
+        lines.splice(i, 0, `${' '.repeat(Math.max(0, indent + Math.floor(r() * 7) - 3))}# inserted`);
+        break;
+      case 5:
+        lines.splice(i, 0, ' '.repeat(Math.floor(r() * 8)));
+        break;
+      case 6:
+        lines[i] = line.slice(0, Math.floor(r() * (line.length + 1)));
+        break;
+      default:
+        lines[i] = `${line}${pick(r, [' # c', ':', ' x', '  ', '"', ']', ' |', ' !Ref'])}`;
+    }
+  }
+  return lines.join('\n');
+}

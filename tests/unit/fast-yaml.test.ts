@@ -1,0 +1,128 @@
+// The fast YAML reader on chosen texts: what it must read (and read exactly as the full parser
+// does: same values, styles, tags and ranges, including the ends of collections that comments and
+// blank lines move), and what it must leave to the full parser (which then reports any error at
+// its own position).
+import { describe, expect, it } from 'vitest';
+import { FastYamlReader, MAYBE_TYPED, RESOLVERS, Unsupported } from '../../src/parse/fast-yaml.js';
+import { parseText } from '../../src/parse/index.js';
+import { detach } from '../../src/parse/tree.js';
+import { parseYaml } from '../../src/parse/yaml.js';
+
+const plain = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `number:${String(v)}` : Object.is(v, -0) ? 'number:-0' : v));
+
+const READ: Array<[string, string]> = [
+  ['a Deployment', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        args: ["--port", "8080"]\n      - name: proxy\n        image: "envoyproxy/envoy:v1.30.1" # pinned later\n'],
+  ['sequences indented under their key', 'spec:\n  containers:\n    - name: a\n      image: x\n    -   name: b\n        image: y\n'],
+  ['nested and compact sequences', '- - a\n  - b\n- -\n    c: d\n-\n  - e\n'],
+  ['every scalar style and escape', `a: plain text\nb: 'it''s'\nc: "tab\\tA\\u00e9\\x41\\/\\\\"\nd: "😀 é"\ne: x:y#z\nf: http://h/p\n`],
+  ['core-schema values, keys included', 'int: 1\nneg: -0\noct: 0o17\nhex: 0x1F\nfloat: 1.50\nexp: 1e3\ninf: -.Inf\nnan: .NaN\nnull1: ~\nnull2: Null\nnull3:\nbool: TRUE\nyes: yes\nstr: 1_000\n1.0: one\ntrue: t\n~: n\n'],
+  ['local tags on scalars and collections', 'A: !Ref Param\nB: !Sub "${AWS::Region}"\nC: !If [Cond, !Ref A, "b"]\nD: !Join\n  - ""\n  - - a\n    - !Ref B\nE: !GetAtt\n- x\n- y\nF:\n  !Sub \'x\'\nG: !Base64 |\n  #!/bin/bash\n  echo hi\n'],
+  ['flow collections', 'a: []\nb: {}\nc: [1, two, "three", [4, {k: v}]]\nd: { a: b , "c": [d] }\ne: [a:b, c]\n'],
+  ['literal and folded block scalars', 'a: |\n  line 1\n\n    indented\n  line 3\nb: |-\n  stripped\nc: >\n  folded\n  text\n\n  para\nd: >-\n  x\n\n\n  y\ne: |\n\n  after a blank\n'],
+  ['block scalars ended by less indented lines and comments', 'a:\n  b: |\n    text\n  # comment at the key\n  c: 1\n'],
+  ['comments more indented than the collection join the value before them', 'a:\n  b: 1\n      # more indented\n\n    # and again\n'],
+  ['a comment after a flow collection value', 'a:\n  b: [1, 2]\n    # deeper\n'],
+  ['trailing comments that stay in a nested collection', 'a:\n  b:\n    c: 1\n    # at the collection\nd: 2\n'],
+  ['trailing comments that move out of a nested collection', 'a:\n  b:\n    c: 1\n  # shallower\nd: 2\n'],
+  ['trailing comments at the end of the text', 'a:\n  - b: 1\n    # here\n'],
+  ['empty values', 'a:\nb:   \nc:\n- \n-\nd:\n'],
+  ['empty values followed by comments (last in their collection)', 'a:\n  b: # nothing\n  # at b\nc:\n  - # nothing\nd: 1\n'],
+  ['an empty sequence item after comment lines', '- [a]\n# c\n-\n'],
+  ['values on the line below their key', 'a:\n  plain\nb:\n  "quoted"\nc:\n  [flow]\n'],
+  ['multi-line plain scalars', 'description: a long text\n  that goes on\n\n    and on,   with spaces\n\n\n  and breaks\nlist:\n- first\n  item\n-  !Sub second\n   item\nnext:\n  1\n  2\n'],
+  ['documents', '# head\n---\na: 1\n---\n--- # c\nb: 2\n...\nc: 3\n---\n'],
+  ['a document that is a scalar or a flow collection', '---\njust text\n---\n[1, 2]\n'],
+  ['CRLF line ends', 'a: 1\r\nb:\r\n  - c # x\r\n  - |\r\n    text\r\n\r\n    more\r\n'],
+  ['a byte-order mark', '\ufeffa: 1\nb: 2\n'],
+  ['no newline at the end', 'a:\n  b: x'],
+  ['an indented root collection', '  a: 1\n  b:\n    c: 2\n'],
+  ['duplicate keys (kept, the first wins in lookups)', 'a: 1\na: 2\n'],
+  ['keys with spaces and quotes', 'a b: 1\n"c: d": 2\n\'e\': 3\nf : 4\n'],
+];
+
+const GIVE_UP: Array<[string, string, RegExp]> = [
+  ['anchors', 'a: &x 1\nb: 2\n', /unsupported node/],
+  ['aliases', 'a: 1\nb: *x\n', /unsupported node/],
+  ['merge keys', 'a:\n  <<: {b: 1}\n', /merge key/],
+  ['explicit keys', '? a\n: b\n', /unsupported node/],
+  ['a key-like line in a multi-line plain scalar (an error)', 'a: one\n  two: three\n', /key-like line/],
+  ['a comment inside a multi-line plain scalar', 'a: one\n  two # c\n  three\n', /comment in a multi-line plain scalar/],
+  ['a continuation that follows a comment (an error)', 'a: one # c\n  two\n', /bad indentation or a multi-line scalar/],
+  ['a multi-line plain key (an error)', 'a\n  b: c\n', /content after the root node|bad indentation/],
+  ['multi-line quoted scalars', 'a: "one\n  two"\n', /multi-line double-quoted/],
+  ['multi-line flow collections', 'a: [1,\n  2]\n', /multi-line flow collection/],
+  ['directives', '%YAML 1.2\n---\na: 1\n', /directive/],
+  ['tabs', 'a:\n\tb: 1\n', /tab/],
+  ['keep chomping', 'a: |+\n  x\n\nb: 1\n', /block scalar header/],
+  ['indentation indicators', 'a: |2\n   x\n', /block scalar header/],
+  ['more-indented lines in folded scalars', 'a: >\n  x\n    y\n', /more-indented line/],
+  ['secondary tags', 'a: !!str 1\n', /unsupported tag/],
+  ['a tag on an empty value', 'a: !Ref\nb: 1\n', /tag on an empty value/],
+  ['an empty value with comments before a document marker', 'a: 1\nb:\n# c\n---\nx: 1\n', /before a document marker/],
+  ['a lone CR', 'a: 1\rb: 2\n', /lone CR/],
+  ['control characters', 'a: "\u0001"\n', /control character/],
+  ['a BOM then a sequence', '\ufeff- a\n', /after a BOM/],
+  ['a nested mapping on the line of its key (an error)', 'a: b: c\n', /nested mapping/],
+  ['a sequence on the line of its key (an error)', 'a: - b\n', /block sequence on the line/],
+  ['bad indentation (an error)', 'a:\n    b: 1\n  c: 2\n', /bad indentation/],
+  ['an unclosed flow collection (an error)', 'a: [1, 2\nb: 3\n', /multi-line flow collection/],
+  ['text after the root (an error)', 'text\nmore: 1\n', /content after the root node/],
+  ['Helm template syntax (an error or a map in a map)', 'name: {{ .Values.name }}\n', /unsupported node in a flow collection/],
+];
+
+describe('fast YAML reader', () => {
+  it.each(READ)('reads %s exactly as the full parser does', (_name, text) => {
+    const fast = new FastYamlReader(text).read();
+    expect(fast).not.toBeInstanceOf(Unsupported);
+    const full = parseYaml(text);
+    expect(full.error).toBeUndefined();
+    expect(plain(fast)).toBe(plain(full));
+  });
+
+  it.each(GIVE_UP)('leaves %s to the full parser', (_name, text, reason) => {
+    const fast = new FastYamlReader(text).read();
+    expect(fast).toBeInstanceOf(Unsupported);
+    expect((fast as Unsupported).reason).toMatch(reason);
+    // The file is still read, by the full parser: the same documents, the same error at the same place.
+    expect(plain(parseText(text))).toBe(plain(parseYaml(text)));
+  });
+
+  it('keeps block scalars, comments and quotes exactly where the text has them', () => {
+    const text = 'spec:\n  image: "nginx:1.25" # the app\n  script: |\n    echo a\n    echo b\n  next: 1\n';
+    const parsed = new FastYamlReader(text).read();
+    if (parsed instanceof Unsupported) throw new Error(parsed.reason);
+    const root = parsed.documents[0]?.root;
+    if (root?.type !== 'map') throw new Error('expected a map');
+    const spec = root.entries[0]?.value;
+    if (spec?.type !== 'map') throw new Error('expected a map');
+    const [image, script] = spec.entries;
+    expect(image?.value).toMatchObject({ type: 'scalar', value: 'nginx:1.25', style: 'double' });
+    if (image?.value.type !== 'scalar' || script?.value.type !== 'scalar') throw new Error('expected scalars');
+    expect(text.slice(image.value.range.start, image.value.range.end)).toBe('nginx:1.25');
+    expect(text.slice(image.value.nodeRange.start, image.value.nodeRange.end)).toBe('"nginx:1.25"');
+    expect(script.value.value).toBe('echo a\necho b\n');
+    expect(text.slice(script.value.range.start, script.value.range.end)).toBe('|\n    echo a\n    echo b\n');
+  });
+
+  it('takes its quick test for typed plain scalars from the core schema it was read from', () => {
+    // MAYBE_TYPED lists every first character these tests accept; if the yaml library changes its
+    // core schema, this fails and MAYBE_TYPED must be read again from the new tests.
+    expect(RESOLVERS.map((tag) => String(tag.test))).toEqual([
+      '/^(?:~|[Nn]ull|NULL)?$/',
+      '/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/',
+      '/^0o[0-7]+$/',
+      '/^[-+]?[0-9]+$/',
+      '/^0x[0-9a-fA-F]+$/',
+      '/^(?:[-+]?\\.(?:inf|Inf|INF)|\\.nan|\\.NaN|\\.NAN)$/',
+      '/^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$/',
+      '/^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$/',
+    ]);
+    for (const first of '0123456789+-.~nNtTfF') expect(MAYBE_TYPED.has(first.charCodeAt(0))).toBe(true);
+  });
+
+  it('copies string values so that they do not keep the text alive', () => {
+    const long = 'registry.example.com/team/app:1.2.3';
+    expect(detach(long)).toBe(long);
+    expect(detach('short')).toBe('short');
+  });
+});
