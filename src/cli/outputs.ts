@@ -1,8 +1,9 @@
 // `--format NAME[=FILE]` (repeatable) and `--output FILE`: which reports a run writes, and where.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
+import { jsonChunks } from '../report/json.js';
 import type { FormatName, ReportContext } from '../report/index.js';
 import type { ScanResult } from '../core/types.js';
 
@@ -52,14 +53,20 @@ export function resolveOutputs(formats: readonly OutputSpec[] | undefined, outpu
 export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], ctx: ReportContext & { stdoutIsTty: boolean }, stdout: (text: string) => void): void {
   for (const spec of specs) {
     const color = ctx.color && spec.file === undefined && ctx.stdoutIsTty && spec.format === 'text';
-    const report = REPORTERS[spec.format](result, { ...ctx, color });
+    // JSON goes out a finding at a time: the report of a huge scan never sits in memory whole.
+    const chunks = spec.format === 'json' ? jsonChunks(result, ctx) : [REPORTERS[spec.format](result, { ...ctx, color })];
     if (spec.file === undefined) {
-      stdout(report);
+      for (const chunk of chunks) stdout(chunk);
       continue;
     }
     try {
       mkdirSync(dirname(resolve(spec.file)), { recursive: true });
-      writeFileSync(spec.file, report);
+      const fd = openSync(spec.file, 'w');
+      try {
+        for (const chunk of chunks) writeSync(fd, chunk);
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       throw new UsageError(`${spec.file}: cannot write the ${spec.format} report: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }

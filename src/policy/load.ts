@@ -67,7 +67,7 @@ class Loader {
         if (via !== undefined) throw new PolicyError({ file: via.location.path, line: via.location.line, column: via.location.column, message: `extends: cannot read \`${via.value}\` (${this.display(file)}): ${why}` });
         throw new PolicyError({ file: this.display(file), message: `cannot read policy file: ${why}` });
       }
-      layer = parsePolicy(text, { id: file, display: this.display(file) });
+      layer = parsePolicy(text, { id: file, display: this.display(file), ...(isBundled(file) ? { bundled: true } : {}) });
       this.layers.set(file, layer);
     }
     return layer;

@@ -9,7 +9,8 @@ import { BUNDLED_POLICY_DIR, bundledPolicyNames, discoverPolicy, findPolicyFile,
 import { applyLayer, emptyPolicy } from '../../src/policy/merge.js';
 import { parsePolicy } from '../../src/policy/parse.js';
 import { FUTURE_RULE_IDS, knownRuleIds } from '../../src/policy/rule-ids.js';
-import { policySchema } from '../../src/policy/schema.js';
+import { policySchema, validatePolicyData } from '../../src/policy/schema.js';
+import { parse as parseYaml } from 'yaml';
 import { RULE_IDS, RULES } from '../../src/rules/index.js';
 
 /** The example of issue 7, byte for byte. */
@@ -301,5 +302,13 @@ describe('discovery', () => {
     const fallback = discoverPolicy({ cwd: join(dir, 'sub') });
     expect(fallback.file).toBeUndefined();
     expect(fallback.policy.rules).toEqual(loadDefaultPolicy().rules);
+  });
+});
+
+describe('bundled policies', () => {
+  // They are not checked against the schema at start-up (see PolicySource.bundled): this is where they are.
+  it.each(bundledPolicyNames())('%s.yaml follows the schema', (name) => {
+    const data = parseYaml(readFileSync(join(BUNDLED_POLICY_DIR, `${name}.yaml`), 'utf8')) as unknown;
+    expect(validatePolicyData(data)).toEqual([]);
   });
 });
