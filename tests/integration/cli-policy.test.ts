@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ISSUE_EXAMPLE } from '../helpers/issue-example-policy.js';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'imagedrift.js');
 
@@ -25,30 +26,7 @@ export function tree(files: Record<string, string>): string {
   return dir;
 }
 
-const POLICY = `# .imagedrift.yaml
-extends: default
-rules:
-  undigested-tag: { severity: warning, sidecarSeverity: error }
-  mutable-tag: { severity: error }
-  newer-version-available: off
-registries:
-  allow: ["*.dkr.ecr.*.amazonaws.com/*", "public.ecr.aws/*", "docker.io/library/*", "registry.example.com/*"]
-  deny: ["docker.io/bitnami/*"]
-sidecars:
-  images: ["*/my-company/log-shipper"]
-paths:
-  exclude: ["tests/fixtures/**"]
-overrides:
-  - paths: ["deploy/prod/**"]
-    extends: strict
-exceptions:
-  - rule: latest-tag
-    image: "docker.io/library/busybox"
-    paths: ["jobs/**"]
-    container: debug
-    reason: "debug shell, tracked in OPS-123"
-    expires: 2027-01-31
-`;
+const POLICY = ISSUE_EXAMPLE;
 
 const JOB = `apiVersion: batch/v1
 kind: Job

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ISSUE_EXAMPLE } from '../helpers/issue-example-policy.js';
 import { PolicyError } from '../../src/policy/errors.js';
 import { BUNDLED_POLICY_DIR, bundledPolicyNames, discoverPolicy, findPolicyFile, findRepoRoot, loadBundledPolicy, loadDefaultPolicy, loadPolicyFile } from '../../src/policy/load.js';
 import { applyLayer, emptyPolicy } from '../../src/policy/merge.js';
@@ -13,31 +14,6 @@ import { policySchema, validatePolicyData } from '../../src/policy/schema.js';
 import { parse as parseYaml } from 'yaml';
 import { RULE_IDS, RULES } from '../../src/rules/index.js';
 
-/** The example of issue 7, byte for byte. */
-export const ISSUE_EXAMPLE = `# .imagedrift.yaml
-extends: default
-rules:
-  undigested-tag: { severity: warning, sidecarSeverity: error }
-  mutable-tag: { severity: error }
-  newer-version-available: off
-registries:
-  allow: ["*.dkr.ecr.*.amazonaws.com/*", "public.ecr.aws/*", "docker.io/library/*", "registry.example.com/*"]
-  deny: ["docker.io/bitnami/*"]
-sidecars:
-  images: ["*/my-company/log-shipper"]
-paths:
-  exclude: ["tests/fixtures/**"]
-overrides:
-  - paths: ["deploy/prod/**"]
-    extends: strict
-exceptions:
-  - rule: latest-tag
-    image: "docker.io/library/busybox"
-    paths: ["jobs/**"]
-    container: debug
-    reason: "debug shell, tracked in OPS-123"
-    expires: 2027-01-31
-`;
 
 function tempDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'imagedrift-policy-'));
