@@ -18,7 +18,10 @@ export function program(): Command {
       `
 Examples:
   $ imagedrift scan examples/
-  $ imagedrift scan --format json -o results.json deploy/`,
+  $ imagedrift scan --format json -o results.json deploy/
+  $ imagedrift scan --resolve deploy/               propose pinned digests
+  $ imagedrift pin --dry-run deploy/                show the pinning diff
+  $ imagedrift audit ecs --region us-east-1         what really runs in ECS`,
     )
     .showHelpAfterError()
     .exitOverride();
