@@ -14,7 +14,7 @@ import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
 import { digestToPin } from '../resolve/types.js';
-import { findVersionTag } from '../resolve/version-tags.js';
+import { versionTagForDigest } from '../resolve/version-tags.js';
 import { ExitCode } from './exit-codes.js';
 import { addResolveOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
@@ -125,17 +125,7 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
               let versionTag: string | undefined;
               if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
                 const tags = await session.listTags(parsed).catch(() => undefined);
-                if (tags !== undefined) {
-                  const match = await findVersionTag({
-                    tags,
-                    targetDigest: outcome.digest,
-                    digestOf: async (tag) => {
-                      const other = await session.resolve({ ...parsed, tag });
-                      return other.ok ? other.digest : undefined;
-                    },
-                  });
-                  versionTag = match.best;
-                }
+                versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
               }
               return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
             };

@@ -4,7 +4,9 @@
 // newest patch / minor / major release above a current version tag.
 
 import semver from 'semver';
+import type { ParsedReference } from '../core/types.js';
 import { mapLimit } from './limit.js';
+import type { Resolver } from './types.js';
 
 export interface VersionTag {
   tag: string;
@@ -150,4 +152,21 @@ export function newerVersions(tags: readonly string[], currentTag: string): Newe
   if (minor) result.minor = minor;
   if (major) result.major = major;
   return result;
+}
+
+/**
+ * The most specific version tag of `ref`'s repository whose digest is `digest` (what `latest`
+ * is), looking tags up through `resolver`; undefined when none matches or the tags are unknown.
+ */
+export async function versionTagForDigest(resolver: Resolver, ref: ParsedReference, digest: string, tags: readonly string[] | undefined): Promise<string | undefined> {
+  if (tags === undefined) return undefined;
+  const match = await findVersionTag({
+    tags,
+    targetDigest: digest,
+    digestOf: async (tag) => {
+      const outcome = await resolver.resolve({ ...ref, tag, digest: undefined } as ParsedReference);
+      return outcome.ok ? outcome.digest : undefined;
+    },
+  });
+  return match.best;
 }

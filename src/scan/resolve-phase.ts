@@ -11,7 +11,7 @@ import type { Resolution, Subject } from '../rules/types.js';
 import { mapLimit } from '../resolve/limit.js';
 import type { Resolver } from '../resolve/types.js';
 import { digestToPin } from '../resolve/types.js';
-import { findVersionTag, newerVersions } from '../resolve/version-tags.js';
+import { newerVersions, versionTagForDigest } from '../resolve/version-tags.js';
 
 export type NewerLevel = 'patch' | 'minor' | 'major' | 'off';
 
@@ -35,19 +35,6 @@ export interface GatheredFacts extends ResolvedFacts {
 }
 
 const FLOATING_KINDS = new Set(['latest', 'mutable', 'partial']);
-
-async function versionTagOf(resolver: Resolver, parsed: ParsedReference, digest: string, tags: string[] | undefined): Promise<string | undefined> {
-  if (tags === undefined) return undefined;
-  const match = await findVersionTag({
-    tags,
-    targetDigest: digest,
-    digestOf: async (tag) => {
-      const outcome = await resolver.resolve({ ...parsed, tag, digest: undefined } as ParsedReference);
-      return outcome.ok ? outcome.digest : undefined;
-    },
-  });
-  return match.best;
-}
 
 async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<Resolution> {
   const { resolver } = opts;
@@ -76,13 +63,13 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
   const tags = needsTags || (exactTag && opts.newer !== 'off') ? await listTags() : undefined;
   if (needsTags) {
     // Version tags are compared on what the registry serves for them (the index digest).
-    const versionTag = await versionTagOf(resolver, parsed, outcome.digest, tags);
+    const versionTag = await versionTagForDigest(resolver, parsed, outcome.digest, tags);
     if (versionTag !== undefined && versionTag !== parsed.tag) current.versionTag = versionTag;
   }
   if (parsed.digest !== undefined && current.digest !== parsed.digest) {
     const exists = await resolver.manifestExists?.(parsed, parsed.digest).catch(() => undefined);
     if (exists === false) resolution.pinnedDigestMissing = true;
-    const pinned = await versionTagOf(resolver, parsed, parsed.digest, tags);
+    const pinned = await versionTagForDigest(resolver, parsed, parsed.digest, tags);
     if (pinned !== undefined) resolution.pinnedVersionTag = pinned;
   }
   if (exactTag && tags !== undefined && parsed.tag !== undefined && opts.newer !== 'off') {
