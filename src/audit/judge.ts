@@ -54,7 +54,8 @@ export interface AuditStats {
 }
 
 export interface AuditJudgement {
-  result: ScanResult;
+  /** An audit's findings are few (one list per fleet): always an array. */
+  result: ScanResult & { findings: Finding[] };
   stats: AuditStats;
 }
 

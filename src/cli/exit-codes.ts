@@ -18,9 +18,10 @@ export const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'note', 'never'];
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, note: 1 };
 
-export function getExitCode(result: Pick<ScanResult, 'findings' | 'errors'>, failOn: FailOn): ExitCode {
+export function getExitCode(result: Pick<ScanResult, 'summary' | 'errors'>, failOn: FailOn): ExitCode {
   if (result.errors.length > 0) return ExitCode.INCOMPLETE;
   if (failOn === 'never') return ExitCode.OK;
   const threshold = RANK[failOn];
-  return result.findings.some((finding) => RANK[finding.severity] >= threshold) ? ExitCode.FINDINGS : ExitCode.OK;
+  // The summary counts every finding by severity (reading the findings of a huge scan again would cost a pass over them).
+  return (Object.keys(RANK) as Severity[]).some((severity) => RANK[severity] >= threshold && result.summary.bySeverity[severity] > 0) ? ExitCode.FINDINGS : ExitCode.OK;
 }

@@ -131,8 +131,16 @@ export interface Summary {
   byRule: Record<string, number>;
 }
 
+/**
+ * Findings in report order: an array, or for a huge scan a list whose findings wait in a temporary
+ * file (src/scan/finding-store.ts). Read it by iterating; it may be read more than once.
+ */
+export interface FindingList extends Iterable<Finding> {
+  readonly length: number;
+}
+
 export interface ScanResult {
-  findings: Finding[];
+  findings: FindingList;
   skipped: Skipped[];
   /** Errors that stopped part of the scan (an unreadable path given on the command line). */
   errors: string[];

@@ -22,10 +22,16 @@ export function* jsonChunks(result: ScanResult, { version }: Pick<ReportContext,
   yield '{\n';
   for (const [i, [key, value]] of fields.entries()) {
     const comma = i < fields.length - 1 ? ',' : '';
-    if (Array.isArray(value) && value.length > 0) {
-      yield `  ${JSON.stringify(key)}: [\n`;
-      for (const [j, item] of value.entries()) yield `    ${indent(item, '    ')}${j < value.length - 1 ? ',' : ''}\n`;
-      yield `  ]${comma}\n`;
+    if (value === result.findings || Array.isArray(value)) {
+      const list = value as Iterable<unknown> & { length: number };
+      if (list.length > 0) {
+        yield `  ${JSON.stringify(key)}: [\n`;
+        let j = 0;
+        for (const item of list) yield `    ${indent(item, '    ')}${++j < list.length ? ',' : ''}\n`;
+        yield `  ]${comma}\n`;
+        continue;
+      }
+      yield `  ${JSON.stringify(key)}: []${comma}\n`;
     } else {
       yield `  ${JSON.stringify(key)}: ${indent(value, '  ')}${comma}\n`;
     }

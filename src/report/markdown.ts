@@ -1,7 +1,7 @@
 // Markdown for a pull-request comment or a job summary ($GITHUB_STEP_SUMMARY): a table of counts
 // by severity, the sidecar findings called out, then the findings grouped by file with links to
 // their lines. Kept under GitHub's comment size limit.
-import type { Finding, ScanResult, Severity } from '../core/types.js';
+import type { Finding, FindingList, ScanResult, Severity } from '../core/types.js';
 import { SEVERITIES } from '../core/types.js';
 import { ruleHelpUri } from './help.js';
 import { summaryLine } from './text.js';
@@ -65,8 +65,9 @@ function summaryTable(result: ScanResult): string[] {
   return lines;
 }
 
-function sidecarCallout(findings: readonly Finding[]): string[] {
-  const sidecars = findings.filter((finding) => finding.container?.role === 'sidecar');
+function sidecarCallout(findings: FindingList): string[] {
+  const sidecars: Finding[] = [];
+  for (const finding of findings) if (finding.container?.role === 'sidecar') sidecars.push(finding);
   if (sidecars.length === 0) return [];
   const names = [...new Set(sidecars.map((finding) => finding.container?.name).filter((name): name is string => name !== undefined))];
   const errors = sidecars.filter((finding) => finding.severity === 'error').length;
@@ -84,7 +85,9 @@ export const markdown: Reporter = (result, { relativePath, linkBase }) => {
   const byFile = new Map<string, Finding[]>();
   for (const finding of result.findings) {
     const path = finding.location.path;
-    byFile.set(path, [...(byFile.get(path) ?? []), finding]);
+    const list = byFile.get(path);
+    if (list === undefined) byFile.set(path, [finding]);
+    else list.push(finding);
   }
   const sections: string[][] = [];
   for (const [path, findings] of byFile) sections.push(fileSection(findings, linkBase, relativePath?.(path) ?? path));

@@ -55,11 +55,12 @@ function identity(finding: Finding, uri: string): string {
 export const sarif: Reporter = (result, { version, relativePath, policy }) => {
   // The rules the results use, in registry order: the log describes what it reports, and stays
   // the same when rules it does not use are added.
-  const used = new Set(result.findings.map((finding) => finding.ruleId));
+  const used = new Set<string>();
+  for (const finding of result.findings) used.add(finding.ruleId);
   const rules = (Object.values(RULES) as Rule[]).filter((rule) => used.has(rule.id));
   const ruleIndex = new Map(rules.map((rule, i) => [rule.id, i]));
   const seen = new Map<string, number>();
-  const results = result.findings.map((finding) => {
+  const results = Array.from(result.findings, (finding) => {
     const location = artifactUri(relativePath?.(finding.location.path) ?? finding.location.path);
     const key = identity(finding, location.uri);
     const occurrence = seen.get(key) ?? 0;

@@ -10,6 +10,7 @@ import { expiredExceptionMessage } from '../rules/expired-exception.js';
 import { fileFinding } from '../rules/engine.js';
 import { DEFAULT_MAX_FILE_BYTES, pendingSources } from '../sources/files.js';
 import type { SourceOptions } from '../sources/files.js';
+import { FindingStore } from './finding-store.js';
 import { FileScanner, today } from './scan-file.js';
 import type { ScanOptions } from './scan-file.js';
 import { scanInOrder } from './workers.js';
@@ -19,6 +20,8 @@ export interface RunOptions extends ScanOptions, SourceOptions {
   onFile?: (result: FileResult) => void;
   /** The scan root (the repository root): the policy's path globs are relative to it. Defaults to the working directory. */
   root?: string;
+  /** Findings held in memory before the rest wait in a temporary file (src/scan/finding-store.ts). */
+  spillLimit?: number;
   /** Worker threads that read and scan files besides this one (0: none); by default one per further core, started once a scan proves large (src/scan/workers.ts). */
   workers?: number;
 }
@@ -54,14 +57,18 @@ export function emptySummary(): Summary {
   return { filesScanned: 0, filesSkipped: 0, refsFound: 0, bySeverity: { error: 0, warning: 0, note: 0 }, byRule: {} };
 }
 
-export function summarise(findings: readonly Finding[], summary: Summary): Summary {
-  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
-  const byRule: Record<string, number> = {};
+/** Adds findings to a summary's counts. */
+export function countFindings(findings: Iterable<Finding>, summary: Summary): void {
   for (const finding of findings) {
-    bySeverity[finding.severity] += 1;
-    byRule[finding.ruleId] = (byRule[finding.ruleId] ?? 0) + 1;
+    summary.bySeverity[finding.severity] += 1;
+    summary.byRule[finding.ruleId] = (summary.byRule[finding.ruleId] ?? 0) + 1;
   }
-  return { ...summary, bySeverity, byRule };
+}
+
+export function summarise(findings: Iterable<Finding>, summary: Summary): Summary {
+  const counted: Summary = { ...summary, bySeverity: { error: 0, warning: 0, note: 0 } satisfies Record<Severity, number>, byRule: {} };
+  countFindings(findings, counted);
+  return counted;
 }
 
 export async function scanPaths(paths: readonly string[], options: RunOptions): Promise<ScanResult> {
@@ -73,7 +80,8 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const outer = options.filter;
   // A policy file is configuration, never a manifest: it is not scanned (or counted) as one.
   const filter = (path: string) => !POLICY_FILE_NAMES.includes(basename(path) as (typeof POLICY_FILE_NAMES)[number]) && allowed(relativePath(path)) && (outer === undefined || outer(path));
-  const findings: Finding[] = [];
+  // Held in memory up to a bound, then in a temporary file: a huge scan's findings never sit in memory all at once.
+  const findings = new FindingStore(options.spillLimit);
   const skipped: Skipped[] = [];
   const errors: string[] = [];
   const summary = emptySummary();
@@ -92,10 +100,13 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
     summary.filesScanned += 1;
     summary.refsFound += result.refs.length;
     findings.push(...result.findings);
+    countFindings(result.findings, summary);
     if (result.skipped !== undefined) skipped.push(result.skipped);
     options.onFile?.(result);
   }
-  findings.push(...expiredExceptionFindings(options.policy, now));
+  const expired = expiredExceptionFindings(options.policy, now);
+  findings.push(...expired);
+  countFindings(expired, summary);
   summary.filesSkipped = skipped.length;
-  return { findings, skipped, errors, summary: summarise(findings, summary) };
+  return { findings: findings.result(), skipped, errors, summary };
 }
