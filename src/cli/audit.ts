@@ -1,11 +1,11 @@
 // `imagedrift audit ecs`: the nightly audit of what really runs in Amazon ECS against what is
 // declared and what the registry serves now. Same rules engine, policy and reporters as `scan`.
+// The command and its options are defined up front; the audit itself (src/audit, the AWS SDK) is
+// loaded when the action runs.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { auditResult, snapshotDate } from '../audit/judge.js';
 import type { AuditStats } from '../audit/judge.js';
-import { progressDisplay } from '../audit/progress.js';
 import type { ScanResult } from '../core/types.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
@@ -103,6 +103,7 @@ async function run(flags: AuditFlags): Promise<void> {
   }
   const outputs = resolveOutputs(flags.format, flags.output);
   const { policy } = await setupRun(flags.policy !== undefined ? { policy: flags.policy } : {});
+  const { auditResult, snapshotDate } = await import('../audit/judge.js');
 
   // The AWS SDK takes a good part of start-up to load: only a command that needs it loads it.
   const { readSnapshot, writeSnapshot } = await import('../audit/snapshot-file.js');
@@ -114,6 +115,7 @@ async function run(flags: AuditFlags): Promise<void> {
     const { defaultRegion } = await import('../sources/ecs-live.js');
     const regions = flags.region.length > 0 ? flags.region : [await defaultRegion(flags.profile)].filter((r): r is string => r !== undefined);
     if (regions.length === 0) throw new UsageError('no region: pass --region (repeatable), or set AWS_REGION or a region in your AWS profile');
+    const { progressDisplay } = await import('../audit/progress.js');
     const progress = progressDisplay(process.stderr);
     try {
       snapshot = await collectLiveSnapshot({

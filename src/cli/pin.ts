@@ -1,23 +1,23 @@
 // `imagedrift pin`: rewrite files in place to pinned digests, byte-preserving and safe.
+//
+// The command and its options are defined up front; the rewriter (src/fix, diff), the scanner and
+// the resolver stack are loaded when the action runs.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import picomatch from 'picomatch';
 import { canonicalReference } from '../core/parse-reference.js';
 import type { Finding, ParsedReference, Role } from '../core/types.js';
-import { pinPaths } from '../fix/pin.js';
 import type { PinReport, ProposalOutcome } from '../fix/pin.js';
 import { parseReference } from '../core/parse-reference.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
-import { relativeTo } from '../scan/scan.js';
 import { UsageError } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
-import { digestToPin } from '../resolve/types.js';
-import { versionTagForDigest } from '../resolve/version-tags.js';
 import { ExitCode } from './exit-codes.js';
 import { addResolveOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
+import type { CreatedResolver } from '../resolve/create.js';
 
 interface PinFlags extends ResolveFlags, PolicyFlags {
   style: 'tag-digest' | 'digest';
@@ -112,23 +112,28 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
         return;
       }
       const { policy } = setup;
+      const [{ pinPaths }, { relativeTo }] = await Promise.all([import('../fix/pin.js'), import('../scan/scan.js')]);
       const relativePath = (path: string): string => relativeTo(setup.root, path);
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
-      const created = flags.fromResults === undefined ? resolverFrom(flags, warn) : undefined;
-      const propose =
-        flags.fromResults !== undefined
-          ? proposalsFromResults(flags.fromResults)
-          : async (parsed: ParsedReference): Promise<ProposalOutcome> => {
-              const session = created!.session;
-              const outcome = await session.resolve(parsed, { verify: true, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
-              if (!outcome.ok) return { ok: false, reason: outcome.reason };
-              let versionTag: string | undefined;
-              if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
-                const tags = await session.listTags(parsed).catch(() => undefined);
-                versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
-              }
-              return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
-            };
+      let created: CreatedResolver | undefined;
+      let propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;
+      if (flags.fromResults !== undefined) {
+        propose = proposalsFromResults(flags.fromResults);
+      } else {
+        const [{ digestToPin }, { versionTagForDigest }] = await Promise.all([import('../resolve/types.js'), import('../resolve/version-tags.js')]);
+        created = await resolverFrom(flags, warn);
+        const session = created.session;
+        propose = async (parsed) => {
+          const outcome = await session.resolve(parsed, { verify: true, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
+          if (!outcome.ok) return { ok: false, reason: outcome.reason };
+          let versionTag: string | undefined;
+          if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
+            const tags = await session.listTags(parsed).catch(() => undefined);
+            versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
+          }
+          return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
+        };
+      }
       try {
         const only = onlyFilter(flags.only);
         const report = await pinPaths(paths, {

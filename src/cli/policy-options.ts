@@ -1,11 +1,10 @@
 // Options that choose the policy and the files a run looks at: --policy, --now, --changed-since.
 // Shared by commands that judge files, so they all find .imagedrift.yaml the same way.
+// Defining the options loads nothing heavy: setupRun() loads the policy loader, the scanner (for
+// today's date) and git (--changed-since only) when a command runs.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { findRepoRoot, discoverPolicy } from '../policy/load.js';
 import { isCalendarDate } from '../policy/patterns.js';
 import type { Policy } from '../policy/types.js';
-import { today } from '../scan/scan-file.js';
-import { changedFiles, changedFilter } from './changed-files.js';
 
 export interface PolicyFlags {
   policy?: string;
@@ -38,9 +37,13 @@ export interface RunSetup {
 
 /** Finds and loads the policy and works out the root and file filter. Throws PolicyError or UsageError. */
 export async function setupRun(flags: PolicyFlags, cwd: string = process.cwd()): Promise<RunSetup> {
+  const [{ findRepoRoot, discoverPolicy }, { today }] = await Promise.all([import('../policy/load.js'), import('../scan/scan-file.js')]);
   const root = findRepoRoot(cwd) ?? cwd;
   const { policy, file } = discoverPolicy({ cwd, root, ...(flags.policy !== undefined ? { policyFile: flags.policy } : {}) });
   const setup: RunSetup = { policy, root, now: flags.now ?? today(), ...(file !== undefined ? { policyFile: file } : {}) };
-  if (flags.changedSince !== undefined) setup.filter = changedFilter(await changedFiles(flags.changedSince, cwd));
+  if (flags.changedSince !== undefined) {
+    const { changedFiles, changedFilter } = await import('./changed-files.js');
+    setup.filter = changedFilter(await changedFiles(flags.changedSince, cwd));
+  }
   return setup;
 }

@@ -1,6 +1,7 @@
 // The registry options shared by `scan --resolve` and `pin`.
+// The resolver stack (HTTP, TLS, gzip, credential helpers) is loaded by resolverFrom(), when a
+// command really asks a registry: a plain `scan` never loads it.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createResolver } from '../resolve/create.js';
 import type { CreatedResolver } from '../resolve/create.js';
 
 export interface ResolveFlags {
@@ -47,7 +48,8 @@ export function addResolveOptions(command: Command): Command {
     .option('--profile <name>', 'AWS profile for private ECR registries (default: the standard credential chain)');
 }
 
-export function resolverFrom(flags: ResolveFlags, onWarning: (message: string) => void): CreatedResolver {
+export async function resolverFrom(flags: ResolveFlags, onWarning: (message: string) => void): Promise<CreatedResolver> {
+  const { createResolver } = await import('../resolve/create.js');
   return createResolver({
     insecureRegistries: flags.insecureRegistry,
     concurrency: flags.concurrency,

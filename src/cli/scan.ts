@@ -1,8 +1,11 @@
 // `imagedrift scan`: the offline scanner a pre-merge CI gate runs.
+//
+// Start-up counts in a CI gate: the command and its options are defined up front, the scanner is
+// loaded when the action runs, and the registry side (src/resolve, semver) only with --resolve.
+// tests/integration/startup.test.ts checks what a plain scan loads.
 import { Command, Option } from 'commander';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
-import { relativeTo, scanPaths } from '../scan/scan.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
 import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
@@ -14,7 +17,6 @@ import type { PolicyFlags } from './policy-options.js';
 import { addResolveOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 import { VERSION } from './version.js';
-import { gatherFacts } from '../scan/resolve-phase.js';
 import type { NewerLevel } from '../scan/resolve-phase.js';
 import type { ImageRef } from '../core/types.js';
 
@@ -74,7 +76,7 @@ read, or with --resolve a reference could not be checked).`,
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
         const outputs = resolveOutputs(flags.format, flags.output);
-        const setup = await setupRun(flags);
+        const [setup, { relativeTo, scanPaths }] = await Promise.all([setupRun(flags), import('../scan/scan.js')]);
         const relativePath = (path: string) => relativeTo(setup.root, path);
         const options = {
           policy: setup.policy,
@@ -92,7 +94,8 @@ read, or with --resolve a reference could not be checked).`,
           // judges every file with those facts, under the same policy, exceptions and suppressions.
           const refs: ImageRef[] = [];
           await scanPaths(paths, { ...options, onFile: (file) => refs.push(...file.refs) });
-          const created = resolverFrom(flags, (message) => void process.stderr.write(`imagedrift: warning: ${message}\n`));
+          const { gatherFacts } = await import('../scan/resolve-phase.js');
+          const created = await resolverFrom(flags, (message) => void process.stderr.write(`imagedrift: warning: ${message}\n`));
           try {
             const facts = await gatherFacts(refs, setup.policy, { resolver: created.session, newer: flags.newer, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
             result = await scanPaths(paths, { ...options, facts });

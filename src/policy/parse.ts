@@ -3,6 +3,8 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
 import type { Location } from '../core/types.js';
+import { fastParseYaml } from '../parse/fast-yaml.js';
+import type { Node as TreeNode } from '../parse/tree.js';
 import { PolicyError } from './errors.js';
 import type { PolicyIssue } from './errors.js';
 import { imagePatternProblem, isCalendarDate, pathPatternProblem } from './patterns.js';
@@ -17,9 +19,14 @@ export interface PolicySource {
   display: string;
   /**
    * A bundled policy: checked against the schema by the tests, not at every start (compiling the
-   * schema is a large part of start-up).
+   * schema is a large part of start-up), and read with the fast YAML reader when it can be (below).
    */
   bundled?: boolean;
+}
+
+/** Finds the position of a value (or key) by its path of keys: what issues and locations need. */
+interface PositionLookup {
+  at(path: readonly string[], atKey?: boolean): Location;
 }
 
 /** Positions in one parsed policy document, by path of keys. */
@@ -114,7 +121,7 @@ function ruleSettings(data: unknown): Record<string, RuleSetting> {
 }
 
 interface Builder {
-  positions: Positions;
+  positions: PositionLookup;
   source: PolicySource;
   issues: PolicyIssue[];
 }
@@ -220,12 +227,10 @@ function overrides(b: Builder, data: unknown): OverrideInput[] {
   });
 }
 
-/** Parses and validates one policy file. Throws PolicyError with every problem found. */
-export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
+/** The full parse: the document with its positions, or a PolicyError for invalid YAML. */
+function readDocument(text: string, source: PolicySource): { positions: Positions; data: unknown } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const positions = new Positions(doc, lines, source.display, text);
-  const b: Builder = { positions, source, issues: [] };
   if (doc.errors.length > 0) {
     throw new PolicyError(
       doc.errors.map((error) => {
@@ -241,6 +246,57 @@ export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
   } catch (err) {
     throw new PolicyError({ file: source.display, line: 1, column: 1, message: `invalid YAML: ${err instanceof Error ? err.message : String(err)}` });
   }
+  return { positions: new Positions(doc, lines, source.display, text), data };
+}
+
+/** Thrown inside fastData() when the document is outside what it converts exactly. */
+class NotFast {}
+
+/** Keys taken as written: plain words that the core schema reads as strings (not `true`, `null`, …). */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const SPECIAL_KEY = /^(?:null|Null|NULL|true|True|TRUE|false|False|FALSE|__proto__)$/;
+
+function treeData(node: TreeNode, text: string): unknown {
+  if (node.tag !== undefined) throw new NotFast();
+  if (node.type === 'scalar') return node.value;
+  if (node.type === 'seq') return node.items.map((item) => treeData(item, text));
+  const record: Data = {};
+  for (const entry of node.entries) {
+    const { key } = entry;
+    if (!PLAIN_KEY.test(key) || SPECIAL_KEY.test(key) || text.slice(entry.keyRange.start, entry.keyRange.end) !== key || Object.hasOwn(record, key)) throw new NotFast();
+    record[key] = treeData(entry.value, text);
+  }
+  return record;
+}
+
+/**
+ * The data of a policy read with the scanner's fast YAML reader (src/parse/fast-yaml.ts), or
+ * undefined when the text is outside its subset or holds anything the conversion does not take
+ * exactly as the yaml library's toJS() would (tags, typed or duplicate keys, several documents).
+ * The fast reader is several times cheaper than a cold parseDocument(), which was most of the cost
+ * of loading the bundled default policy at every start.
+ */
+function fastData(text: string): { data: unknown } | undefined {
+  const parsed = fastParseYaml(text);
+  const root = parsed?.error === undefined && parsed?.documents.length === 1 ? parsed.documents[0]?.root : undefined;
+  if (root === undefined) return undefined;
+  try {
+    return { data: treeData(root, text) };
+  } catch (err) {
+    if (err instanceof NotFast) return undefined;
+    throw err;
+  }
+}
+
+/** Parses and validates one policy file. Throws PolicyError with every problem found. */
+export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
+  // Bundled policies are read with the fast reader; the full parse, which only positions need
+  // (exceptions, `extends`, overrides, issues), then runs only if something asks for one.
+  const fast = source.bundled === true ? fastData(text) : undefined;
+  let full = fast === undefined ? readDocument(text, source) : undefined;
+  const data = fast !== undefined ? fast.data : full?.data;
+  const positions: PositionLookup = { at: (path, atKey) => (full ??= readDocument(text, source)).positions.at(path, atKey) };
+  const b: Builder = { positions, source, issues: [] };
   const problems: SchemaProblem[] = source.bundled === true ? [] : validatePolicyData(data);
   for (const problem of problems) issue(b, problem.path, problem.message, problem.atKey);
   if (isRecord(data)) {

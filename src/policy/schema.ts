@@ -1,6 +1,9 @@
 // The policy file schema (JSON Schema, checked with ajv) and the translation of ajv's errors into
 // messages that name the key and say what was expected. Pure: data in, problems out.
-import { Ajv } from 'ajv';
+//
+// ajv itself is loaded on the first validation, not with this module: bundled policies are not
+// validated at run time, so a run on the bundled default never loads it (a large part of start-up).
+import { createRequire } from 'node:module';
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { knownRuleIds } from './rule-ids.js';
 import { suggest } from './suggest.js';
@@ -101,6 +104,7 @@ function validator(): ValidateFunction {
   const ids = knownRuleIds();
   const key = ids.join(',');
   if (compiled?.ids !== key) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
     ajv.addVocabulary(['errorHints']);
     compiled = { ids: key, validate: ajv.compile(policySchema(ids)) };

@@ -1,0 +1,151 @@
+// What the built CLI loads at start-up. Start-up dominates the short runs of a CI gate, so a plain
+// `scan` must not load what only other commands or options need: the pinning rewriter (src/fix,
+// diff), the audit (src/audit, the AWS SDK), the registry side (src/resolve, semver, node:https,
+// node:zlib, node:child_process) and ajv (only a user's own policy file is checked against the
+// schema). Each run records every module it loads: ES modules through a resolve hook (dynamic
+// import() included), CommonJS modules (ajv is required lazily) from require.cache at exit. The
+// positive cases show that the recorder sees each kind of module when a run does load it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'imagedrift.js');
+
+/** Runs in the module loader's thread: writes each resolved URL at once, so none is lost at exit. */
+const HOOKS = `import { appendFileSync } from 'node:fs';
+let out;
+export function initialize(data) { out = data.out; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(out, result.url + '\\n');
+  return result;
+}
+`;
+
+/** Preloaded with --import: registers the hook, and lists the CommonJS modules at exit. */
+const RECORDER = `import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+const out = process.env.IMAGEDRIFT_MODULE_LOG;
+register(new URL('./hooks.mjs', import.meta.url), { data: { out } });
+const cache = createRequire(import.meta.url).cache;
+process.on('exit', () => appendFileSync(out, Object.keys(cache).map((file) => pathToFileURL(file).href + '\\n').join('')));
+`;
+
+/** Modules a plain scan must not load, by what they are. */
+const HEAVY: Array<[string, RegExp]> = [
+  ['src/fix (pin)', /\/dist\/fix\//],
+  ['src/audit (audit ecs; wording.js holds the rules’ messages)', /\/dist\/audit\/(?!wording\.js$)/],
+  ['src/resolve (registries)', /\/dist\/resolve\//],
+  ['src/scan/resolve-phase (scan --resolve)', /\/dist\/scan\/resolve-phase\.js$/],
+  ['--changed-since (git)', /\/dist\/cli\/changed-files\.js$/],
+  ['diff', /\/node_modules\/diff\//],
+  ['ajv', /\/node_modules\/ajv\//],
+  ['semver', /\/node_modules\/semver\//],
+  ['AWS SDK', /\/node_modules\/(@aws-sdk|@smithy)\//],
+  ['node:https, node:http, node:zlib, node:child_process', /^node:(https|http|zlib|child_process)$/],
+];
+
+/** The command implementations: none of them is needed to print help or the version. */
+const IMPLEMENTATIONS: Array<[string, RegExp]> = [
+  ...HEAVY,
+  ['the scanner', /\/dist\/scan\//],
+  ['the policy loader', /\/dist\/policy\/(load|parse|schema)\.js$/],
+  ['yaml', /\/node_modules\/yaml\//],
+];
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'imagedrift-startup-'));
+  writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+  writeFileSync(join(dir, 'recorder.mjs'), RECORDER);
+  writeFileSync(join(dir, 'policy.yaml'), 'extends: default\nrules:\n  undigested-tag: off\n');
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ schema: 'imagedrift.scan/v1', findings: [] }));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let runs = 0;
+
+/** Runs the CLI from the repository root and returns its exit code, output and the modules it loaded. */
+function run(args: string[]) {
+  const log = join(dir, `modules-${++runs}.txt`);
+  writeFileSync(log, '');
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), NO_COLOR: '1', IMAGEDRIFT_MODULE_LOG: log };
+  const result = spawnSync(process.execPath, ['--import', join(dir, 'recorder.mjs'), bin, ...args], { cwd: root, encoding: 'utf8', env });
+  const modules = [...new Set(readFileSync(log, 'utf8').split('\n').filter((line) => line !== ''))];
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules };
+}
+
+/** The modules that match one of `kinds`, each with what it is. */
+function loaded(modules: readonly string[], kinds: Array<[string, RegExp]>): string[] {
+  return modules.flatMap((url) => kinds.filter(([, pattern]) => pattern.test(url)).map(([what]) => `${what}: ${url}`));
+}
+
+const has = (modules: readonly string[], pattern: RegExp): boolean => modules.some((url) => pattern.test(url));
+
+describe('start-up: what a plain scan loads', () => {
+  it('scan examples runs the scan without loading pin, audit, registry or schema modules', () => {
+    const { code, stdout, modules } = run(['scan', 'examples']);
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n').at(-1)).toBe('6 findings (3 errors, 2 warnings, 1 note) in 2 files, 7 image references');
+    // The recorder saw the scan: ES modules (the scanner, the bundled policy's loader) and CommonJS ones (yaml).
+    expect(has(modules, /\/dist\/scan\/scan\.js$/)).toBe(true);
+    expect(has(modules, /\/dist\/policy\/load\.js$/)).toBe(true);
+    expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
+    expect(loaded(modules, HEAVY)).toEqual([]);
+  });
+
+  it('every report format of a plain scan stays as light', () => {
+    const out = join(dir, 'out');
+    const { code, modules } = run(['scan', '--format', 'json', '--format', `sarif=${out}.sarif`, '--format', `markdown=${out}.md`, '--format', `github=${out}.txt`, '--format', `text=${out}.log`, 'examples']);
+    expect(code).toBe(1);
+    expect(has(modules, /\/dist\/report\/sarif\.js$/)).toBe(true);
+    expect(loaded(modules, HEAVY)).toEqual([]);
+  });
+
+  it('--version and help load no command implementation', () => {
+    for (const args of [['--version'], ['--help'], ['scan', '--help'], ['pin', '--help'], ['audit', 'ecs', '--help']]) {
+      const { code, stdout, modules } = run(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout, args.join(' ')).not.toBe('');
+      expect(has(modules, /\/dist\/cli\/main\.js$/)).toBe(true);
+      expect(loaded(modules, IMPLEMENTATIONS), args.join(' ')).toEqual([]);
+    }
+  });
+});
+
+describe('start-up: the recorder sees the heavy modules when a run needs them', () => {
+  it('scan --resolve loads the resolver stack', () => {
+    // --offline --no-cache: nothing is asked or written; every reference is left unchecked (exit 3).
+    const { code, modules } = run(['scan', '--resolve', '--offline', '--no-cache', 'examples']);
+    expect(code).toBe(3);
+    const found = loaded(modules, HEAVY).join('\n');
+    expect(found).toContain('/dist/resolve/create.js');
+    expect(found).toContain('/dist/scan/resolve-phase.js');
+    expect(found).toMatch(/^node:.*: node:https$/m);
+    expect(found).toMatch(/^node:.*: node:zlib$/m);
+    expect(found).toContain('/node_modules/semver/');
+    expect(found).not.toContain('/node_modules/ajv/');
+  });
+
+  it('a policy file of the user’s own loads ajv to check it', () => {
+    const { code, modules } = run(['scan', '--policy', join(dir, 'policy.yaml'), 'examples']);
+    expect(code).toBe(1);
+    expect(loaded(modules, HEAVY).join('\n')).toContain('/node_modules/ajv/');
+  });
+
+  it('pin loads the rewriter and diff', () => {
+    const { code, stdout, modules } = run(['pin', '--dry-run', '--from-results', join(dir, 'results.json'), 'examples']);
+    expect(stdout).toContain('would pin 0 references');
+    expect(code).toBe(3); // every reference left alone: no proposal in the results
+    const found = loaded(modules, HEAVY).join('\n');
+    expect(found).toContain('/dist/fix/pin.js');
+    expect(found).toContain('/node_modules/diff/');
+    expect(found).not.toContain('/dist/resolve/create.js'); // --from-results asks no registry
+  });
+});
