@@ -3,18 +3,22 @@
 // (same values, styles, tags and UTF-16 ranges), at a small fraction of the cost.
 //
 // It reads line by line and knows only a subset of YAML: block maps and sequences, plain scalars
-// (values may run over several lines), one-line single- and double-quoted scalars, one-line flow
-// collections, comments, `---`/`...` markers, local tags such as `!Ref` on scalars and
-// collections, literal and folded block scalars, CRLF and a BOM. Anything else (anchors, aliases,
-// merge keys, multi-line quoted scalars or flow collections, explicit keys, directives, tabs,
-// unusual block scalar headers) and anything that looks wrong makes it give up and return
-// undefined: the caller then parses the file with the full parser, so errors are always reported
-// by the full parser, at its positions.
+// (values may run over several lines), one-line single- and double-quoted scalars, flow
+// collections (on one line or over several, as CloudFormation templates write `!Join ['', [` …
+// `]]`, trailing commas included), comments, `---`/`...` markers, local tags such as `!Ref` on
+// scalars and collections, literal and folded block scalars, CRLF and a BOM. Anything else
+// (anchors, aliases, merge keys, multi-line quoted scalars, explicit keys, directives, tabs,
+// unusual block scalar headers; inside a flow collection: comments, plain scalars or keys going on
+// over lines, a node on the line after its tag or key, lines not indented past the parent
+// collection) and anything that looks wrong makes it give up and return undefined: the caller then
+// parses the file with the full parser, so errors are always reported by the full parser, at its
+// positions.
 //
 // Ranges follow the yaml library's rules: a block collection ends where its last value's node ends,
-// and a flow scalar's or flow collection's node end includes the rest of its line and any more
-// indented comment lines that follow it; trailing comment lines that are indented at least as far as
-// a nested collection stay in that collection (see close()).
+// and a flow scalar's or flow collection's node end includes the rest of its line (for a flow
+// collection over several lines, the line of its closing bracket) and any more indented comment
+// lines that follow it; trailing comment lines that are indented at least as far as a nested
+// collection stay in that collection (see close()).
 import { isScalar, Schema } from 'yaml';
 import type { ScalarTag } from 'yaml';
 import { detach } from './tree.js';
@@ -165,6 +169,8 @@ export class FastYamlReader {
   /** Deepest indent of the comment lines since the last value that were not taken by it (-1: none). */
   private trailingMax = -1;
   private nextTab = -1;
+  /** Lines of the flow collection being read must be indented more than this column (see flowValue()). */
+  private flowIndent = 0;
 
   constructor(private readonly text: string) {
     this.n = text.length;
@@ -483,9 +489,9 @@ export class FastYamlReader {
     }
     const ch = text.charCodeAt(p);
     if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flow(p, 0, undefined);
-      this.lineRest(flow.end, false);
-      this.root = flow.node;
+      // At the root, lines at column 0 but the closing bracket's (document markers among them) are
+      // left to the full parser.
+      this.root = this.flowValue(p, 0, undefined);
       return this.lineEndIncl;
     }
     const key = this.scalarOrKey(p);
@@ -517,9 +523,8 @@ export class FastYamlReader {
     }
     if (ch === LBRACKET || ch === LBRACE) {
       if (tag !== undefined) this.fail('tag on a line of its own');
-      const flow = this.flow(p, 0, undefined);
-      this.lineRest(flow.end, false);
-      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      const flow = this.flowValue(p, frame.indent, undefined); // the reader is now on its last line
+      this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
     const key = this.scalarOrKey(p);
@@ -557,9 +562,8 @@ export class FastYamlReader {
     if (ch === BANG) return this.taggedValue(frame, q);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
     if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flow(q, 0, undefined);
-      this.lineRest(flow.end, false);
-      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      const flow = this.flowValue(q, frame.indent, undefined); // the reader is now on its last line
+      this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
     const key = this.scalarOrKey(q);
@@ -602,9 +606,8 @@ export class FastYamlReader {
     if (ch === BANG) return this.taggedValue(frame, q);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
     if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flow(q, 0, undefined);
-      this.lineRest(flow.end, false);
-      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      const flow = this.flowValue(q, frame.indent, undefined); // the reader is now on its last line
+      this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
     const value = this.scalarOrKey(q);
@@ -628,9 +631,8 @@ export class FastYamlReader {
     const ch = text.charCodeAt(r);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, r, tag);
     if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flow(r, 0, tag);
-      this.lineRest(flow.end, false);
-      this.setValue(frame, flow.node, this.lineEndIncl, true);
+      const flow = this.flowValue(r, frame.indent, tag); // the reader is now on its last line
+      this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
     if (ch === BANG || this.isDash(r)) this.fail('unsupported tagged value', r);
@@ -827,32 +829,75 @@ export class FastYamlReader {
     }
   }
 
-  // ---- flow collections (one line) -------------------------------------------------------------
+  // ---- flow collections ----------------------------------------------------------------------
+
+  /**
+   * A flow collection at `q` that is a value (or the root) and ends its line: only spaces and a
+   * comment may follow its closing bracket. It may run over several lines, each indented more than
+   * `parentIndent`, the column of the block collection it is in (a line at or left of it is an
+   * error, but for its closing bracket at that very column: see flowNextLine()); the reader is on
+   * the line of the closing bracket afterwards.
+   */
+  private flowValue(q: number, parentIndent: number, tag: string | undefined): MapNode | SeqNode {
+    this.flowIndent = parentIndent;
+    const flow = this.flow(q, 0, tag);
+    this.lineRest(flow.end, false);
+    return flow.node;
+  }
+
+  /**
+   * The flow collection opened at `open` goes on after the end of the current line: moves to the
+   * next line that is not blank and returns where its content starts. A comment line, a line not
+   * indented past the parent collection or the end of the text makes the reader give up, except
+   * for a line at the parent's column that starts with `endAtParent`, the closing bracket of the
+   * outermost flow collection (`Command: [` … `]` below the key), which the library accepts.
+   */
+  private flowNextLine(open: number, endAtParent: number): number {
+    const { text, n } = this;
+    for (;;) {
+      if (this.le >= n) this.fail('unclosed flow collection', open);
+      this.setLine(this.le + 1);
+      const { ls, ce } = this;
+      if (this.hasTab(ls, ce)) this.fail('tab', ls);
+      let p = ls;
+      while (p < ce && text.charCodeAt(p) === SPACE) p++;
+      if (p === ce) continue; // a blank line: only space between the tokens
+      if (p - ls <= this.flowIndent && !(p - ls === this.flowIndent && text.charCodeAt(p) === endAtParent)) this.fail('flow collection line not indented past its parent', p);
+      if (text.charCodeAt(p) === HASH) this.fail('comment inside a flow collection', p);
+      return p;
+    }
+  }
 
   private flow(q: number, depth: number, tag: string | undefined): { node: MapNode | SeqNode; end: number } {
     if (depth + this.stack.length > MAX_FAST_DEPTH) this.fail('deep nesting', q);
-    const { text, ce } = this;
+    const { text } = this;
+    // The current line changes when the collection goes on below (flowNextLine()).
+    let ce = this.ce;
     const isMap = text.charCodeAt(q) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
     const entries: MapEntry[] = [];
     const itemsOut: Node[] = [];
     let i = q + 1;
-    let first = true;
     for (;;) {
       while (i < ce && text.charCodeAt(i) === SPACE) i++;
-      if (i >= ce) this.fail('multi-line flow collection', q);
-      if (text.charCodeAt(i) === close) {
-        if (!first) this.fail('trailing comma in a flow collection', i);
-        break;
+      if (i >= ce) {
+        i = this.flowNextLine(q, depth === 0 ? close : -1);
+        ce = this.ce;
       }
+      // After `[`, `{` or a comma: a trailing comma before the end adds no item (`[a, b,]`); an
+      // empty item (`[,]`, `[a,,b]`) is an error, which flowScalar() leaves to the full parser.
+      if (text.charCodeAt(i) === close) break;
       if (isMap) {
         const key = this.flowScalar(i, true, undefined);
+        ce = this.ce;
         if (key.node.type !== 'scalar' || text.charCodeAt(key.end) !== COLON) this.fail('flow map entry without a value', i);
         const colon = key.end;
-        if (colon + 1 >= ce || text.charCodeAt(colon + 1) !== SPACE) this.fail('flow map value not after a space', colon);
+        if (colon + 1 >= ce) this.fail('node on a later line in a flow collection', colon);
+        if (text.charCodeAt(colon + 1) !== SPACE) this.fail('flow map value not after a space', colon);
         let v = colon + 1;
         while (v < ce && text.charCodeAt(v) === SPACE) v++;
         const value = this.flowItem(v, depth);
+        ce = this.ce;
         if (text.charCodeAt(value.end) === COLON) this.fail('unexpected : in a flow map', value.end);
         const keyNode = key.node;
         if (keyNode.style === 'plain' && keyNode.value === '<<') this.fail('merge key', i);
@@ -860,16 +905,19 @@ export class FastYamlReader {
         i = value.end;
       } else {
         const item = this.flowItem(i, depth);
+        ce = this.ce;
         if (text.charCodeAt(item.end) === COLON) this.fail('single-pair map in a flow sequence', item.end);
         itemsOut.push(item.node);
         i = item.end;
       }
       while (i < ce && text.charCodeAt(i) === SPACE) i++;
-      if (i >= ce) this.fail('multi-line flow collection', q);
+      if (i >= ce) {
+        i = this.flowNextLine(q, depth === 0 ? close : -1);
+        ce = this.ce;
+      }
       const c = text.charCodeAt(i);
       if (c === COMMA) {
         i++;
-        first = false;
         continue;
       }
       if (c === close) break;
@@ -886,7 +934,10 @@ export class FastYamlReader {
     return { node, end: i + 1 };
   }
 
-  /** A value inside a flow collection: tagged or not, a scalar or a nested flow collection. Returns the offset after it, spaces skipped. */
+  /**
+   * A value inside a flow collection: tagged or not, a scalar or a nested flow collection (which
+   * may end on a later line). Returns the offset after it, spaces skipped.
+   */
   private flowItem(i: number, depth: number): { node: Node; end: number } {
     const { text, ce } = this;
     let tag: string | undefined;
@@ -895,14 +946,17 @@ export class FastYamlReader {
       const tagEnd = this.tagEnd(at);
       tag = text.slice(at, tagEnd);
       at = tagEnd;
-      if (at >= ce || text.charCodeAt(at) !== SPACE) this.fail('tag without a value in a flow collection', at);
+      // A tag at the end of a line with its node below is left to the full parser.
+      if (at >= ce) this.fail('node on a later line in a flow collection', at);
+      if (text.charCodeAt(at) !== SPACE) this.fail('tag without a value in a flow collection', at);
       while (at < ce && text.charCodeAt(at) === SPACE) at++;
     }
     const ch = text.charCodeAt(at);
     if (ch === LBRACKET || ch === LBRACE) {
       const nested = this.flow(at, depth + 1, tag);
+      const nestedCe = this.ce;
       let end = nested.end;
-      while (end < ce && text.charCodeAt(end) === SPACE) end++;
+      while (end < nestedCe && text.charCodeAt(end) === SPACE) end++;
       return { node: nested.node, end };
     }
     return this.flowScalar(at, false, tag);
@@ -911,7 +965,7 @@ export class FastYamlReader {
   /** A scalar inside a flow collection at `i`; `end` is the offset after it and any spaces. */
   private flowScalar(i: number, isKey: boolean, tag: string | undefined): { node: ScalarNode; end: number } {
     const { text, ce } = this;
-    if (i >= ce) this.fail('multi-line flow collection', i);
+    if (i >= ce) this.fail('node on a later line in a flow collection', i);
     const ch = text.charCodeAt(i);
     let node: ScalarNode;
     let after: number;
@@ -926,6 +980,7 @@ export class FastYamlReader {
       }
     } else {
       if (NOT_PLAIN_START.has(ch) || ch === DASH || ch === SPACE) {
+        if (ch === HASH) this.fail('comment inside a flow collection', i);
         // `-` may start a plain scalar (`-1`) when a safe character follows.
         const next = i + 1 < ce ? text.charCodeAt(i + 1) : SPACE;
         if (!(ch === DASH && next !== SPACE && next !== COMMA && next !== RBRACKET && next !== RBRACE && next !== LBRACKET && next !== LBRACE)) this.fail('unsupported node in a flow collection', i);
@@ -948,6 +1003,7 @@ export class FastYamlReader {
         j++;
       }
       if (end === i) this.fail('empty flow item', i);
+      if (j >= ce) this.plainAtLineEnd(i);
       const source = text.slice(i, end);
       const value = tag === undefined ? resolvePlain(source) : source;
       node = this.scalar(isKey || typeof value !== 'string' ? value : detach(value), i, end, i, end, 'plain', tag);
@@ -955,6 +1011,19 @@ export class FastYamlReader {
     }
     while (after < ce && text.charCodeAt(after) === SPACE) after++;
     return { node, end: after };
+  }
+
+  /**
+   * A plain scalar at `i` in a flow collection runs to the end of its line: it ends there only if
+   * the very next line starts with `,`, `]` or `}`; otherwise it may go on over the lines below
+   * (folded), or a blank or comment line follows it, which the reader leaves to the full parser.
+   */
+  private plainAtLineEnd(i: number): void {
+    const { text, n } = this;
+    let k = this.le + 1;
+    while (k < n && text.charCodeAt(k) === SPACE) k++;
+    const c = k < n ? text.charCodeAt(k) : LF;
+    if (c !== COMMA && c !== RBRACKET && c !== RBRACE) this.fail('plain scalar at the end of a line in a flow collection', i);
   }
 
   // ---- block scalars ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FastYamlReader, Unsupported } from '../../src/parse/fast-yaml.js';
 import { looksLikeJson } from '../../src/parse/index.js';
+import type { Node, ParsedFile } from '../../src/parse/tree.js';
 import { parseYaml } from '../../src/parse/yaml.js';
 import { mutateLines, randomYaml, rng } from './fast-yaml-random.js';
 
@@ -23,6 +24,17 @@ function check(text: string, label: string, failures: string[]): boolean {
   if (full.error !== undefined) failures.push(`${label}: accepted a text the full parser rejects (${full.error.message} at ${full.error.offset})\n${JSON.stringify(text)}`);
   else if (JSON.stringify(plain(full)) !== JSON.stringify(plain(fast))) failures.push(`${label}: different trees\n${JSON.stringify(text)}`);
   return true;
+}
+
+/** Whether a tree holds a flow collection written over more than one line. */
+function hasMultiLineFlow(text: string, file: ParsedFile): boolean {
+  const visit = (node: Node | undefined): boolean => {
+    if (node === undefined || node.type === 'scalar') return false;
+    const { start, end } = node.nodeRange;
+    if ((text[start] === '[' || text[start] === '{') && text.slice(start, end).includes('\n')) return true;
+    return node.type === 'map' ? node.entries.some((entry) => visit(entry.value)) : node.items.some(visit);
+  };
+  return file.documents.some((doc) => visit(doc.root));
 }
 
 function yamlFiles(dir: string, out: string[] = []): string[] {
@@ -74,5 +86,24 @@ describe('fast YAML reader, differential on random texts', () => {
     expect(failures).toEqual([]);
     // The generator mostly writes texts inside the subset: most must take the fast path.
     expect(accepted).toBeGreaterThan(CASES * 0.3);
+  });
+
+  it(`agrees with the full parser on ${CASES} random texts full of multi-line flow collections`, () => {
+    const r = rng(SEED + 2);
+    const failures: string[] = [];
+    let accepted = 0;
+    let multiLine = 0;
+    for (let i = 0; i < CASES && failures.length < 5; i++) {
+      const text = randomYaml(r, { multiLineFlows: 0.8, extraFlows: 0.3 });
+      if (!check(text, `case ${i}`, failures)) continue;
+      accepted++;
+      const fast = new FastYamlReader(text).read();
+      if (!(fast instanceof Unsupported) && hasMultiLineFlow(text, fast)) multiLine++;
+    }
+    expect(failures).toEqual([]);
+    // More of these texts are errors (comments, bad indentation inside the flow collections).
+    expect(accepted).toBeGreaterThan(CASES * 0.2);
+    // The fast reader must take many multi-line flow collections, not give up on every one.
+    expect(multiLine).toBeGreaterThan(CASES * 0.08);
   });
 });

@@ -1,8 +1,8 @@
 // Random YAML for the fast reader's differential tests: documents in the block style manifests are
 // written in (maps, sequences at and beyond their key's column, compact `- key:` items, tags, flow
-// collections, every scalar style, block scalars, comments at every indentation, blank lines with
-// spaces, CRLF), and line-level mutations of them that break or bend the rules. Seeded: the same
-// seed gives the same texts.
+// collections on one line or over several, every scalar style, block scalars, comments at every
+// indentation, blank lines with spaces, CRLF), and line-level mutations of them that break or bend
+// the rules. Seeded: the same seed gives the same texts.
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -57,20 +57,56 @@ function keyText(r: Rand): string {
   return chance(r, 0.8) ? pick(r, KEYS.slice(0, 8)) : pick(r, KEYS);
 }
 
-function flowText(r: Rand, depth: number): string {
+/** Share of the flow collections (in block context) written over several lines; see randomYaml(). */
+let multiLineShare = 0.25;
+/** Share of the values that are certainly flow collections (others may be too); see randomYaml(). */
+let extraFlowShare = 0;
+
+/**
+ * A line break inside a flow collection and the next line's indentation: mostly deeper than
+ * `parent` (the column of the block collection holding the flow collection), sometimes at or left
+ * of it (an error), sometimes after a blank line.
+ */
+function flowBreak(r: Rand, parent: number): string {
+  const column = chance(r, 0.03) ? parent + pick(r, [-1, 0]) : parent + pick(r, [1, 2, 2, 3, 4, 6, 8]);
+  const blank = chance(r, 0.05) ? `\n${' '.repeat(Math.floor(r() * 4))}` : '';
+  return `${blank}\n${' '.repeat(Math.max(0, column))}`;
+}
+
+/**
+ * A flow collection. With `parent` (the column of the block collection it is a value in) it may
+ * run over several lines, the way CloudFormation templates are written (`!Join ['', [` … `]]`,
+ * Prettier's one item a line with trailing commas, a closing bracket at the parent's column), with
+ * now and then what makes the fast reader give up: comments, plain scalars going on over lines,
+ * tags or keys with their node on a later line, lines not indented past the parent.
+ */
+function flowText(r: Rand, depth: number, parent?: number): string {
+  const multi = parent !== undefined && chance(r, multiLineShare);
+  const nl = (): string => flowBreak(r, parent ?? 0);
+  const maybe = (p: number, otherwise = ''): string => (multi && chance(r, p) ? nl() : otherwise);
   const isMap = chance(r, 0.4);
-  const count = Math.floor(r() * 4);
+  const count = Math.floor(r() * (multi ? 5 : 4));
   const parts: string[] = [];
   for (let i = 0; i < count; i++) {
-    let value = depth < 2 && chance(r, 0.2) ? flowText(r, depth + 1) : scalarText(r);
-    if (chance(r, 0.15)) value = `${tagText(r)} ${value}`;
-    parts.push(isMap ? `${keyText(r)}: ${value}` : value);
+    let value = depth < 2 && chance(r, multi ? 0.3 : 0.2) ? flowText(r, depth + 1, multi ? parent : undefined) : scalarText(r);
+    // a plain scalar going on on the next line (folded into one), or a line that is not a value
+    if (multi && chance(r, 0.03)) value += `${nl()}${pick(r, ['more', 'x: y', '- z', '"q"', '# c'])}`;
+    if (chance(r, 0.15)) value = `${tagText(r)}${maybe(0.05, ' ')}${value}`;
+    parts.push(isMap ? `${keyText(r)}${maybe(0.03)}:${maybe(0.04, ' ')}${value}` : value);
   }
-  const sep = pick(r, [', ', ',', ' , ', ',  ']);
-  const pad = pick(r, ['', ' ']);
-  let body = parts.join(sep);
-  if (chance(r, 0.05)) body += ',';
-  return isMap ? `{${pad}${body}${pad}}` : `[${pad}${body}${pad}]`;
+  const sep = (): string => {
+    if (!multi || chance(r, 0.3)) return pick(r, [', ', ',', ' , ', ',  ']);
+    if (chance(r, 0.04)) return pick(r, [`, # c${nl()}`, `,${nl()}# c${nl()}`, ` # c${nl()},`]);
+    return pick(r, [`,${nl()}`, `,${nl()}`, `${nl()}, `, `, ${nl()}`]);
+  };
+  const pad = (): string => (multi ? maybe(0.6, pick(r, ['', ' '])) : pick(r, ['', ' ']));
+  let body = parts.map((part, i) => (i === 0 ? part : `${sep()}${part}`)).join('');
+  if (chance(r, multi ? 0.3 : 0.05)) body += ',';
+  if (multi && chance(r, 0.02)) body += ' # c';
+  const open = pad();
+  // `Command: [` … `]`: the closing bracket at the parent's column (accepted only at the outermost level)
+  const close = multi && chance(r, 0.15) ? `\n${' '.repeat(Math.max(0, parent ?? 0))}` : pad();
+  return isMap ? `{${open}${body}${close}}` : `[${open}${body}${close}]`;
 }
 
 interface Out {
@@ -112,6 +148,11 @@ function value(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean)
   // The current last line ends with `key:` or `-`; append the value inline or below it.
   const x = r();
   const tag = chance(r, 0.12) ? `${tagText(r)} ` : '';
+  if (extraFlowShare > 0 && chance(r, extraFlowShare)) {
+    if (chance(r, 0.7)) out.lines[out.lines.length - 1] += ` ${tag}${flowText(r, 0, indent)}${trailer(r)}`;
+    else out.lines.push(`${' '.repeat(indent + pick(r, [1, 2, 4]))}${tag}${flowText(r, 0, indent)}${trailer(r)}`);
+    return;
+  }
   if (depth > 3 || x < 0.45) {
     out.lines[out.lines.length - 1] += ` ${tag}${scalarText(r)}${trailer(r)}`;
     if (chance(r, 0.08)) {
@@ -124,7 +165,7 @@ function value(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean)
     return;
   }
   if (x < 0.55) {
-    out.lines[out.lines.length - 1] += ` ${tag}${flowText(r, 0)}${trailer(r)}`;
+    out.lines[out.lines.length - 1] += ` ${tag}${flowText(r, 0, indent)}${trailer(r)}`;
     return;
   }
   if (x < 0.62) {
@@ -137,9 +178,10 @@ function value(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean)
     return; // empty value
   }
   if (x < 0.7) {
-    // value on its own line below
-    out.lines[out.lines.length - 1] += tag === '' ? '' : ` ${tag.trim()}`;
-    out.lines.push(`${' '.repeat(indent + 2)}${chance(r, 0.5) ? scalarText(r) : flowText(r, 0)}${trailer(r)}`);
+    // value on its own line below (its tag after the key or on that line: `Key:\n  !Join [`)
+    const below = tag !== '' && chance(r, 0.5);
+    out.lines[out.lines.length - 1] += tag === '' || below ? '' : ` ${tag.trim()}`;
+    out.lines.push(`${' '.repeat(indent + 2)}${below ? tag : ''}${chance(r, 0.5) ? scalarText(r) : flowText(r, 0, indent)}${trailer(r)}`);
     return;
   }
   if (tag !== '') out.lines[out.lines.length - 1] += ` ${tag.trim()}`;
@@ -200,13 +242,28 @@ function documentText(r: Rand): string {
     out.lines.push('');
     seq(r, out, rootIndent, 0, ' '.repeat(rootIndent));
   } else {
-    out.lines.push(chance(r, 0.5) ? scalarText(r) : flowText(r, 0));
+    out.lines.push(chance(r, 0.5) ? scalarText(r) : flowText(r, 0, 0));
   }
   return out.lines.join('\n');
 }
 
-/** One random YAML text: one or more documents, sometimes mutated line by line. */
-export function randomYaml(r: Rand): string {
+/**
+ * One random YAML text: one or more documents, sometimes mutated line by line. `multiLineFlows`
+ * is the share of flow collections written over several lines (default 0.25), `extraFlows` the
+ * share of values made flow collections before any other choice (default 0).
+ */
+export function randomYaml(r: Rand, options: { multiLineFlows?: number; extraFlows?: number } = {}): string {
+  const saved = [multiLineShare, extraFlowShare] as const;
+  multiLineShare = options.multiLineFlows ?? 0.25;
+  extraFlowShare = options.extraFlows ?? 0;
+  try {
+    return randomText(r);
+  } finally {
+    [multiLineShare, extraFlowShare] = saved;
+  }
+}
+
+function randomText(r: Rand): string {
   const docs: string[] = [];
   const count = chance(r, 0.7) ? 1 : 2 + Math.floor(r() * 2);
   for (let i = 0; i < count; i++) docs.push(documentText(r));

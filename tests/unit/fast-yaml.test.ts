@@ -38,6 +38,22 @@ const READ: Array<[string, string]> = [
   ['an indented root collection', '  a: 1\n  b:\n    c: 2\n'],
   ['duplicate keys (kept, the first wins in lookups)', 'a: 1\na: 2\n'],
   ['keys with spaces and quotes', 'a b: 1\n"c: d": 2\n\'e\': 3\nf : 4\n'],
+  ['trailing commas in flow collections', 'a: [x, y,]\nb: {k: v, }\nc: [[1,], {},]\n'],
+  [
+    'flow collections over several lines, as CloudFormation templates write them',
+    "Resources:\n  Task:\n    Properties:\n      Image: !Join ['', [\n          !Ref 'AWS::AccountId', '.dkr.ecr.', !Ref 'AWS::Region',\n          '.amazonaws.com/app:latest' ]]\n      Command: [\n        \"sh\", \"-c\",\n        \"echo hi\"\n      ]\n      Tags: [{Key: a, Value: b},\n             {Key: c, Value: d}]\n      Next: 1\n",
+  ],
+  [
+    'one item a line, trailing commas and closing brackets left of the opening ones',
+    'Role:\n  Name:\n    !Join [\n      "",\n      [\n        !Ref App,\n        "-",\n        Suffix,\n      ],\n    ]\n  Actions:\n    [\n      "logs:CreateLogStream",\n      "logs:PutLogEvents",\n    ]\n  Bucket:\n    - !Select [\n        0,\n        !Split [\n          "/",\n          !Select [5, !Split [":", !Ref EnvFile]],\n        ],\n      ]\n    - !Ref AWS::NoValue\n',
+  ],
+  ['a plain scalar last on its line, the closing bracket on the next', 'a: [x,\n  y\n  ]\nb: {k: v\n  , j: w\n  }\n'],
+  ['multi-line flow collections in sequences and compact maps', '- [a,\n b]\n- k: [a,\n     b]\n  j: {x: 1,\n    y: 2}\n- - [c,\n     d]\n---\nl:\n- [e,\n f]\n'],
+  ['closing brackets at the parent\'s column', 'a:\n  b: [\n    x\n  ]\n  c: {\n    k: v\n  } # c\n   # more indented\nd:\n- [\n  x\n]\n- k: [\n    y\n  ]\ne:\n  [\n    z,\n]\n'],
+  ['a multi-line flow collection below its key', 'a:\n  [\n x]\nb:\n  !Sub [\n    "${A}",\n    {A: !Ref B}]\n'],
+  ['blank lines and CRLF inside a flow collection', 'a: [x,\r\n\r\n   \r\n  y\r\n  ]\r\nb: 1\r\n'],
+  ['comments after a multi-line flow collection', 'a:\n  b: [x,\n    y] # c\n      # deeper\n  c: {k: v,\n    j: w}\n    # more indented\n  # at the key\nd: 1\n'],
+  ['a root flow collection over several lines', '{a: 1,\n b: [2,\n  3]}\n---\n[x,\n  y,\n]\n'],
 ];
 
 const GIVE_UP: Array<[string, string, RegExp]> = [
@@ -50,7 +66,26 @@ const GIVE_UP: Array<[string, string, RegExp]> = [
   ['a continuation that follows a comment (an error)', 'a: one # c\n  two\n', /bad indentation or a multi-line scalar/],
   ['a multi-line plain key (an error)', 'a\n  b: c\n', /content after the root node|bad indentation/],
   ['multi-line quoted scalars', 'a: "one\n  two"\n', /multi-line double-quoted/],
-  ['multi-line flow collections', 'a: [1,\n  2]\n', /multi-line flow collection/],
+  ['a comment inside a flow collection', 'a: [x, # c\n  y]\n', /comment inside a flow collection/],
+  ['a comment line inside a flow collection', 'a: [x,\n  # c\n  y]\n', /comment inside a flow collection/],
+  ['a comment after a flow item', 'a: [x # c\n  ]\n', /comment inside a flow collection/],
+  ['a flow collection line at its parent\'s column (an error)', 'a:\n  b: [x,\n  y]\n', /not indented past its parent/],
+  ['a nested closing bracket at its parent\'s column (an error)', 'a:\n  b: [[x,\n  ],\n    y]\n', /not indented past its parent/],
+  ['a wrong closing bracket at its parent\'s column (an error)', 'a:\n  b: [x,\n  }\n', /not indented past its parent/],
+  ['a closing bracket left of its parent\'s column (an error)', 'a:\n  b: [x,\n ]\n', /not indented past its parent/],
+  ['a root flow collection with a line at column 0', '{a: 1,\nb: 2}\n', /not indented past its parent/],
+  ['a plain scalar going on over lines in a flow collection', 'a: [one\n  two]\n', /plain scalar at the end of a line/],
+  ['a plain scalar followed by a blank line in a flow collection', 'a: [one\n\n  ]\n', /plain scalar at the end of a line/],
+  ['a flow key with its colon on the next line', 'a: {k\n  : v}\n', /plain scalar at the end of a line/],
+  ['a flow value on the line after its key', 'a: {k:\n    v}\n', /node on a later line/],
+  ['a flow node on the line after its tag', 'a: [!Ref\n    x]\n', /node on a later line/],
+  ['explicit keys in a flow collection', 'a: [? x : y,\n  z]\n', /unsupported node in a flow collection/],
+  ['empty flow items (an error)', 'a: [x,,\n  y]\n', /unsupported node in a flow collection/],
+  ['a leading comma (an error)', 'a: [\n  , x]\n', /unsupported node in a flow collection/],
+  ['multi-line quoted scalars in a flow collection', 'a: ["one\n  two"]\nb: [\'one\n  two\']\n', /multi-line double-quoted/],
+  ['a multi-line flow collection as an implicit key (an error)', 'a:\n  [x,\n    y]: z\n', /unexpected text after a value/],
+  ['a tab inside a flow collection', 'a: [x,\n\ty]\n', /tab/],
+  ['an unclosed flow collection at the end of the text (an error)', 'a: [x,\n  y,\n', /unclosed flow collection/],
   ['directives', '%YAML 1.2\n---\na: 1\n', /directive/],
   ['tabs', 'a:\n\tb: 1\n', /tab/],
   ['keep chomping', 'a: |+\n  x\n\nb: 1\n', /block scalar header/],
@@ -65,7 +100,8 @@ const GIVE_UP: Array<[string, string, RegExp]> = [
   ['a nested mapping on the line of its key (an error)', 'a: b: c\n', /nested mapping/],
   ['a sequence on the line of its key (an error)', 'a: - b\n', /block sequence on the line/],
   ['bad indentation (an error)', 'a:\n    b: 1\n  c: 2\n', /bad indentation/],
-  ['an unclosed flow collection (an error)', 'a: [1, 2\nb: 3\n', /multi-line flow collection/],
+  ['an unclosed flow collection (an error)', 'a: [1, 2\nb: 3\n', /plain scalar at the end of a line/],
+  ['an unclosed flow collection before less indented lines (an error)', 'a: [1, 2,\nb: 3\n', /not indented past its parent/],
   ['text after the root (an error)', 'text\nmore: 1\n', /content after the root node/],
   ['Helm template syntax (an error or a map in a map)', 'name: {{ .Values.name }}\n', /unsupported node in a flow collection/],
 ];
@@ -102,6 +138,27 @@ describe('fast YAML reader', () => {
     expect(text.slice(image.value.nodeRange.start, image.value.nodeRange.end)).toBe('"nginx:1.25"');
     expect(script.value.value).toBe('echo a\necho b\n');
     expect(text.slice(script.value.range.start, script.value.range.end)).toBe('|\n    echo a\n    echo b\n');
+  });
+
+  it('reads a flow collection over several lines with the ranges of its nodes in the text', () => {
+    const text = "Image: !Join ['', [\n    !Ref 'AWS::AccountId', '.dkr.ecr.',\n    app ]]  # c\nNext: 1\n";
+    const parsed = new FastYamlReader(text).read();
+    if (parsed instanceof Unsupported) throw new Error(parsed.reason);
+    const root = parsed.documents[0]?.root;
+    if (root?.type !== 'map') throw new Error('expected a map');
+    const join = root.entries[0]?.value;
+    if (join?.type !== 'seq') throw new Error('expected a sequence');
+    expect(join.tag).toBe('!Join');
+    expect(text.slice(join.nodeRange.start, join.nodeRange.end)).toBe("['', [\n    !Ref 'AWS::AccountId', '.dkr.ecr.',\n    app ]]");
+    const parts = join.items[1];
+    if (parts?.type !== 'seq') throw new Error('expected a sequence');
+    expect(parts.items.map((item) => (item.type === 'scalar' ? [item.value, item.tag, text.slice(item.range.start, item.range.end)] : item.type))).toEqual([
+      ['AWS::AccountId', '!Ref', 'AWS::AccountId'],
+      ['.dkr.ecr.', undefined, '.dkr.ecr.'],
+      ['app', undefined, 'app'],
+    ]);
+    expect(root.entries[1]).toMatchObject({ key: 'Next', value: { value: 1 } });
+    expect(plain(parsed)).toBe(plain(parseYaml(text)));
   });
 
   it('takes its quick test for typed plain scalars from the core schema it was read from', () => {
