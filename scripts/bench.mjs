@@ -6,17 +6,19 @@
 //
 //   node scripts/bench.mjs [--sizes 10,50,250] [--quick] [--repeat N] [--workers auto,0,2]
 //                          [--with-renovate] [--with-resolve] [--with-audit]
-//                          [--no-build] [--no-parsers] [--corpus DIR]
+//                          [--no-build] [--no-parsers] [--corpus DIR] [--corpus-copies N]
 //
 //   1. Parsers: MB/s of each parser considered, on the same texts (why the fast readers exist).
 //   2. Real corpus (../shared/corpus): imagedrift, and with --with-renovate Renovate's extraction
 //      (`renovate --platform=local --dry-run=extract`, installed with npm into a temporary
 //      directory, never a project dependency) on the same files; the ratio of the wall times.
+//      --corpus-copies N also runs both on N copies of the corpus side by side in a temporary
+//      directory (the issue's reference is Renovate on about 900 such files; the corpus has 343).
 //   3. Synthetic scale: deterministic repositories from scripts/gen-synthetic.mjs.
 //   4., 5. Issue 6 parts 3 and 4 (resolution, live ECS audit): scripts/bench-resolve.ts and
 //      scripts/bench-audit.ts, run with tsx when --with-resolve / --with-audit are given.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +30,7 @@ const cli = join(root, 'bin', 'imagedrift.js');
 // ---- arguments ------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const args = { sizes: [10, 50, 250], repeat: 3, workers: ['auto'], renovate: false, resolve: false, audit: false, build: true, parsers: true, corpus: resolve(root, '..', 'shared', 'corpus'), quick: false };
+  const args = { sizes: [10, 50, 250], repeat: 3, workers: ['auto'], renovate: false, resolve: false, audit: false, build: true, parsers: true, corpus: resolve(root, '..', 'shared', 'corpus'), corpusCopies: 1, quick: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -45,9 +47,10 @@ function parseArgs(argv) {
     else if (arg === '--no-build') args.build = false;
     else if (arg === '--no-parsers') args.parsers = false;
     else if (arg === '--corpus') args.corpus = resolve(value());
+    else if (arg === '--corpus-copies') args.corpusCopies = Number(value());
     else if (arg === '--quick') args.quick = true;
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n')}\n`);
+      process.stdout.write(`${readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n')}\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -56,6 +59,7 @@ function parseArgs(argv) {
     if (args.sizes.length === 0) args.sizes = [10];
     args.repeat = 1;
   }
+  if (!(Number.isInteger(args.corpusCopies) && args.corpusCopies >= 1)) throw new Error('--corpus-copies takes a whole number of at least 1');
   if (args.sizes.some((size) => !(size > 0)) || !(args.repeat >= 1)) throw new Error('--sizes takes positive numbers of MB, --repeat a count of at least 1');
   return args;
 }
@@ -282,6 +286,27 @@ function benchRenovate(corpus, repeat) {
   return { version, wall: median(runs.map((run) => run.wall)), walls: runs.map((run) => run.wall), rssMB: Math.max(...runs.map((run) => run.rssMB ?? 0)) || undefined, deps: all, dockerDeps: docker, files };
 }
 
+/** imagedrift and (with --with-renovate) Renovate on the same directory, and the ratio. */
+function sideBySide(args, dir, shown, out) {
+  const rows = [];
+  const ours = benchScan(dir, 'auto', args.repeat);
+  rows.push(['imagedrift', `\`node bin/imagedrift.js scan ${shown} --format json -o /dev/null\``, fmt(ours.wall), fmt(ours.rssMB, 0), `${ours.refs} image references (${ours.filesScanned} files scanned)`]);
+  let renovate;
+  if (args.renovate) {
+    renovate = benchRenovate(dir, args.repeat);
+    if (renovate.error === undefined) {
+      rows.push([`Renovate ${renovate.version}`, '`renovate --platform=local --dry-run=extract` (kubernetes manager on all YAML, regex manager for JSON `"image"`)', fmt(renovate.wall), fmt(renovate.rssMB, 0), `${renovate.dockerDeps} docker dependencies (${renovate.deps} in all, with Kubernetes API versions; ${renovate.files} package files)`]);
+    }
+  }
+  out(`${(bytesOf(dir) / 2 ** 20).toFixed(1)} MiB in ${files(dir).length} files. Median of ${args.repeat} run(s).`);
+  out();
+  out(table(['tool', 'command', 'wall s', 'peak RSS MiB', 'found'], rows));
+  out();
+  if (!args.renovate) out('Renovate not run (pass --with-renovate).');
+  else if (renovate.error !== undefined) out(`Renovate could not be run here: ${renovate.error}`);
+  else out(`Ratio: Renovate's wall time is ${(renovate.wall / ours.wall).toFixed(1)}x imagedrift's (imagedrift takes ${((ours.wall / renovate.wall) * 100).toFixed(0)}% of Renovate's time); imagedrift finds ${ours.refs} references, Renovate ${renovate.dockerDeps} image dependencies.`);
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -312,24 +337,18 @@ async function main() {
   if (!existsSync(args.corpus)) {
     out(`${args.corpus} is missing: skipped.`);
   } else {
-    const corpusBytes = bytesOf(args.corpus);
-    const rows = [];
-    const ours = benchScan(args.corpus, 'auto', args.repeat);
-    rows.push(['imagedrift', `\`node bin/imagedrift.js scan ${relative(root, args.corpus)} --format json -o /dev/null\``, fmt(ours.wall), fmt(ours.rssMB, 0), `${ours.refs} image references (${ours.filesScanned} files scanned)`]);
-    let renovate;
-    if (args.renovate) {
-      renovate = benchRenovate(args.corpus, args.repeat);
-      if (renovate.error === undefined) {
-        rows.push([`Renovate ${renovate.version}`, '`renovate --platform=local --dry-run=extract` (kubernetes manager on all YAML, regex manager for JSON `"image"`)', fmt(renovate.wall), fmt(renovate.rssMB, 0), `${renovate.dockerDeps} docker dependencies (${renovate.deps} in all, with Kubernetes API versions; ${renovate.files} package files)`]);
-      }
+    sideBySide(args, args.corpus, relative(root, args.corpus), out);
+    if (args.corpusCopies > 1) {
+      // N copies side by side (copy-1/, copy-2/, …) in a temporary directory, never in the repository.
+      const copies = join(tmpdir(), `imagedrift-bench-corpus-x${args.corpusCopies}`);
+      rmSync(copies, { recursive: true, force: true });
+      for (let i = 1; i <= args.corpusCopies; i++) cpSync(args.corpus, join(copies, `copy-${i}`), { recursive: true });
+      out();
+      out(`### The corpus ${args.corpusCopies} times over (${copies})`);
+      out();
+      sideBySide(args, copies, copies, out);
+      rmSync(copies, { recursive: true, force: true });
     }
-    out(`${(corpusBytes / 2 ** 20).toFixed(1)} MiB in ${files(args.corpus).length} files. Median of ${args.repeat} run(s).`);
-    out();
-    out(table(['tool', 'command', 'wall s', 'peak RSS MiB', 'found'], rows));
-    out();
-    if (!args.renovate) out('Renovate not run (pass --with-renovate).');
-    else if (renovate.error !== undefined) out(`Renovate could not be run here: ${renovate.error}`);
-    else out(`Ratio: Renovate's wall time is ${(renovate.wall / ours.wall).toFixed(1)}x imagedrift's (imagedrift takes ${((ours.wall / renovate.wall) * 100).toFixed(0)}% of Renovate's time); imagedrift finds ${ours.refs} references, Renovate ${renovate.dockerDeps} image dependencies.`);
   }
 
   out();
