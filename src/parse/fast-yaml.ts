@@ -1,14 +1,18 @@
 // A fast reader for the block-style YAML that Kubernetes manifests and CloudFormation templates are
 // written in, producing exactly the tree src/parse/yaml.ts builds with eemeli/yaml's Document API
-// (same values, styles, tags and UTF-16 ranges), at a small fraction of the cost.
+// (same values, styles, tags and UTF-16 ranges), at a small fraction of the cost. It does not load
+// the yaml package: plain scalars are resolved by src/parse/core-schema.ts.
 //
 // It reads line by line and knows only a subset of YAML: block maps and sequences, plain scalars
-// (values may run over several lines), one-line single- and double-quoted scalars, flow
-// collections (on one line or over several, as CloudFormation templates write `!Join ['', [` …
-// `]]`, trailing commas included), comments, `---`/`...` markers, local tags such as `!Ref` on
-// scalars and collections, literal and folded block scalars, CRLF and a BOM. Anything else
-// (anchors, aliases, merge keys, multi-line quoted scalars, explicit keys, directives, tabs,
-// unusual block scalar headers; inside a flow collection: comments, plain scalars or keys going on
+// (values may run over several lines), single- and double-quoted scalars (values may run over
+// several lines, folded as YAML folds them: see quotedNextLine()), flow collections (on one line or
+// over several, as CloudFormation templates write `!Join ['', [` … `]]`, trailing commas
+// included), comments, `---`/`...` markers, local tags such as `!Ref` on scalars and collections,
+// anchors on values and aliases to them (an alias is the anchor's very node, as in the full
+// parser's tree), literal and folded block scalars, CRLF and a BOM. Anything else (merge keys,
+// anchors on keys or empty values or with a tag, aliases to unknown anchors, cycles and aliases to
+// collections that hold aliases, explicit keys, directives, tabs, unusual block scalar headers;
+// inside a flow collection: comments, anchors, aliases, quoted or plain scalars or keys going on
 // over lines, a node on the line after its tag or key, lines not indented past the parent
 // collection) and anything that looks wrong makes it give up and return undefined: the caller then
 // parses the file with the full parser, so errors are always reported by the full parser, at its
@@ -19,8 +23,7 @@
 // collection over several lines, the line of its closing bracket) and any more indented comment
 // lines that follow it; trailing comment lines that are indented at least as far as a nested
 // collection stay in that collection (see close()).
-import { isScalar, Schema } from 'yaml';
-import type { ScalarTag } from 'yaml';
+import { MAYBE_TYPED, resolveCorePlain } from './core-schema.js';
 import { detach } from './tree.js';
 import type { MapEntry, MapNode, Node, ParsedDocument, ParsedFile, ScalarNode, SeqNode } from './tree.js';
 
@@ -55,17 +58,15 @@ const PIPE = 0x7c; // |
 const GT = 0x3e; // >
 const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
+const AMPERSAND = 0x26; // &
+const STAR = 0x2a; // *
 
 /** Characters that never start a plain scalar in this subset (YAML indicators). */
 const NOT_PLAIN_START = new Set('&*?:,[]{}#|>\'"%@`!'.split('').map((c) => c.charCodeAt(0)));
 /** Characters a local tag name may contain here (a conservative part of YAML's tag characters). */
+/** Characters an anchor or alias name may contain here (a conservative part of YAML's). */
+const ANCHOR_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-'.split('').map((c) => c.charCodeAt(0)));
 const TAG_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-'.split('').map((c) => c.charCodeAt(0)));
-
-// Plain scalars are resolved with the yaml library's own core-schema tags, in the library's order,
-// so `1.0`, `0x1F`, `~`, `True` and `.inf` get exactly the values the full parser gives them.
-export const RESOLVERS = new Schema({}).tags.filter((tag): tag is ScalarTag => tag.default === true && !('collection' in tag && tag.collection !== undefined) && tag.test !== undefined);
-/** Matches exactly the plain scalars one of RESOLVERS takes (made from their own tests). */
-const TYPED = RESOLVERS.every((tag) => tag.test?.flags === '') ? new RegExp(RESOLVERS.map((tag) => `(?:${(tag.test as RegExp).source})`).join('|')) : /(?:)/;
 
 /**
  * Control characters (the library's lexer uses some as token markers) and a BOM after the start
@@ -74,26 +75,10 @@ const TYPED = RESOLVERS.every((tag) => tag.test?.flags === '') ? new RegExp(RESO
 const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufeff]/g;
 const LONE_CR = /\r(?!\n)/g;
 
-/**
- * A plain scalar starting with any other character is a string under the core schema's tests
- * (a quick test before TYPED; fast-yaml.test.ts holds the tests it was read from).
- */
-export const MAYBE_TYPED = new Set('0123456789+-.~nNtTfF'.split('').map((c) => c.charCodeAt(0)));
-
-function resolvePlain(source: string): string | number | boolean | null {
-  if (source.length > 0 && !MAYBE_TYPED.has(source.charCodeAt(0))) return source;
-  if (!TYPED.test(source)) return source;
-  for (const tag of RESOLVERS) {
-    if (tag.test?.test(source) !== true) continue;
-    let failed = false;
-    const resolved: unknown = tag.resolve(source, () => (failed = true), {});
-    if (failed) throw new Unsupported('scalar the core schema cannot resolve', 0);
-    const value: unknown = isScalar(resolved) ? resolved.value : resolved;
-    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-    return String(value);
-  }
-  return source;
-}
+// Plain scalars are resolved as the core schema resolves them (src/parse/core-schema.ts), so `1.0`,
+// `0x1F`, `~`, `True` and `.inf` get exactly the values the full parser gives them.
+const resolvePlain = resolveCorePlain;
+export { MAYBE_TYPED };
 
 /** A multi-line plain scalar's value: lines trimmed of spaces and joined by one, blank lines kept as breaks. */
 function unfold(source: string): string {
@@ -143,6 +128,8 @@ interface Frame {
   pending: boolean;
   pendingKey?: { key: string; keyRange: { start: number; end: number } };
   pendingTag?: string;
+  /** An anchor (`&name`) for the pending value, which comes on a later line or after the anchor. */
+  pendingAnchor?: string;
   /** Where an empty value would be (after the indicator and any spaces). */
   emptyPos: number;
   /** A comment was seen while the value was pending (an empty value would then end elsewhere). */
@@ -152,6 +139,14 @@ interface Frame {
 }
 
 const NOT_YET = -1;
+/** The `minIndent` of a root node: any line may go on with it. */
+const ROOT_INDENT = -1;
+
+function trimEndSpaces(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === SPACE) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
 
 export class FastYamlReader {
   private readonly n: number;
@@ -169,6 +164,10 @@ export class FastYamlReader {
   /** Deepest indent of the comment lines since the last value that were not taken by it (-1: none). */
   private trailingMax = -1;
   private nextTab = -1;
+  /** The current document's anchors and the nodes they name (an alias is that very node). */
+  private anchors = new Map<string, Node>();
+  /** Offsets of the current document's aliases, in order (see alias()). */
+  private aliasOffsets: number[] = [];
   /** Lines of the flow collection being read must be indented more than this column (see flowValue()). */
   private flowIndent = 0;
 
@@ -330,6 +329,9 @@ export class FastYamlReader {
     this.root = undefined;
     this.attachable = false;
     this.trailingMax = -1;
+    // Anchors belong to their document: an alias in the next one to them is the full parser's.
+    if (this.anchors.size > 0) this.anchors = new Map();
+    if (this.aliasOffsets.length > 0) this.aliasOffsets = [];
   }
 
   // ---- comments and frames ---------------------------------------------------------------------
@@ -393,6 +395,7 @@ export class FastYamlReader {
    */
   private resolveEmpty(frame: Frame, until: number): void {
     if (frame.pendingTag !== undefined) this.fail('tag on an empty value', frame.emptyPos);
+    if (frame.pendingAnchor !== undefined) this.fail('anchor on an empty value', frame.emptyPos);
     const at = frame.emptyPos;
     this.setValue(frame, this.scalar(null, at, at, at, at, 'plain', undefined), frame.pendingComment ? until : at, false);
   }
@@ -410,6 +413,10 @@ export class FastYamlReader {
       frame.pendingKey = undefined;
     } else {
       (frame.node as SeqNode).items.push(value);
+    }
+    if (frame.pendingAnchor !== undefined) {
+      this.anchors.set(frame.pendingAnchor, value);
+      frame.pendingAnchor = undefined;
     }
     frame.pending = false;
     frame.pendingTag = undefined;
@@ -494,7 +501,7 @@ export class FastYamlReader {
       this.root = this.flowValue(p, 0, undefined);
       return this.lineEndIncl;
     }
-    const key = this.scalarOrKey(p);
+    const key = this.scalarOrKey(p, undefined, ROOT_INDENT);
     if (key.colon === NOT_YET) {
       if (typeof key.node.value === 'string') key.node.value = detach(key.node.value);
       this.root = key.node;
@@ -510,6 +517,13 @@ export class FastYamlReader {
   /** A value on its own line, more indented than the entry or item waiting for it. */
   private pendingValue(frame: Frame, ind: number, p: number): number {
     const tag = frame.pendingTag;
+    const first = this.text.charCodeAt(p);
+    if (first === AMPERSAND || first === STAR) {
+      if (tag !== undefined || frame.pendingAnchor !== undefined) this.fail('tag or anchor with an anchor or alias', p);
+      return first === STAR ? this.alias(frame, p) : this.anchored(frame, p, false);
+    }
+    // `key: &name` with the node below: a collection or a scalar (not a tagged one).
+    if (frame.pendingAnchor !== undefined && first === BANG) this.fail('anchor and tag on different lines', p);
     if (this.isDash(p)) {
       const seq = this.seqNode(p, tag);
       this.setValue(frame, seq, 0, false);
@@ -527,7 +541,7 @@ export class FastYamlReader {
       this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
-    const key = this.scalarOrKey(p);
+    const key = this.scalarOrKey(p, undefined, frame.indent);
     if (key.colon === NOT_YET) {
       if (tag !== undefined) this.fail('tag on a line of its own');
       return this.scalarValue(frame, key.node);
@@ -560,13 +574,15 @@ export class FastYamlReader {
     }
     const ch = text.charCodeAt(q);
     if (ch === BANG) return this.taggedValue(frame, q);
+    if (ch === AMPERSAND) return this.anchored(frame, q, true);
+    if (ch === STAR) return this.alias(frame, q);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
     if (ch === LBRACKET || ch === LBRACE) {
       const flow = this.flowValue(q, frame.indent, undefined); // the reader is now on its last line
       this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
-    const key = this.scalarOrKey(q);
+    const key = this.scalarOrKey(q, undefined, frame.indent);
     if (key.colon === NOT_YET) return this.scalarValue(frame, key.node);
     // `- key: value`: a map whose keys sit at this column.
     const map = this.mapNode(q, undefined);
@@ -604,15 +620,93 @@ export class FastYamlReader {
     }
     if (this.isDash(q)) this.fail('block sequence on the line of its key', q);
     if (ch === BANG) return this.taggedValue(frame, q);
+    if (ch === AMPERSAND) return this.anchored(frame, q, true);
+    if (ch === STAR) return this.alias(frame, q);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
     if (ch === LBRACKET || ch === LBRACE) {
       const flow = this.flowValue(q, frame.indent, undefined); // the reader is now on its last line
       this.setValue(frame, flow, this.lineEndIncl, true);
       return this.lineEndIncl;
     }
-    const value = this.scalarOrKey(q);
+    const value = this.scalarOrKey(q, undefined, frame.indent);
     if (value.colon !== NOT_YET) this.fail('nested mapping on the line of its key', q);
     return this.scalarValue(frame, value.node);
+  }
+
+  /** End of an anchor `&name` or alias `*name` at `q`: a space or the end of the line must follow. */
+  private anchorEnd(q: number): number {
+    const { text, ce } = this;
+    let i = q + 1;
+    while (i < ce && ANCHOR_CHARS.has(text.charCodeAt(i))) i++;
+    if (i === q + 1 || (i < ce && text.charCodeAt(i) !== SPACE)) this.fail('unsupported anchor or alias name', q);
+    return i;
+  }
+
+  /**
+   * `&name …` as a value: an anchored scalar, flow collection or block scalar, or (`below`) a
+   * collection or scalar on the lines below. The anchor names the node setValue() is given. Left to
+   * the full parser: an anchor defined twice, on a key, on an empty value, or with a tag.
+   */
+  private anchored(frame: Frame, q: number, below: boolean): number {
+    const { text, ce } = this;
+    const end = this.anchorEnd(q);
+    const name = text.slice(q + 1, end);
+    if (this.anchors.has(name)) this.fail('anchor defined twice', q);
+    if (frame.pendingTag !== undefined) this.fail('tag and anchor on one node', q);
+    frame.pendingAnchor = name;
+    let r = end;
+    while (r < ce && text.charCodeAt(r) === SPACE) r++;
+    if (r === ce || text.charCodeAt(r) === HASH) {
+      if (!below) this.fail('anchor on a line of its own', q);
+      if (r < ce) frame.pendingComment = true;
+      return this.lineEndIncl;
+    }
+    const ch = text.charCodeAt(r);
+    if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, r, undefined);
+    if (ch === LBRACKET || ch === LBRACE) {
+      const flow = this.flowValue(r, frame.indent, undefined); // the reader is now on its last line
+      this.setValue(frame, flow, this.lineEndIncl, true);
+      return this.lineEndIncl;
+    }
+    if (ch === BANG || ch === AMPERSAND || ch === STAR || this.isDash(r)) this.fail('unsupported anchored node', r);
+    const value = this.scalarOrKey(r, undefined, frame.indent);
+    if (value.colon !== NOT_YET) this.fail('anchor on a key', r);
+    return this.scalarValue(frame, value.node);
+  }
+
+  /**
+   * `*name` as a value: the node its anchor names, the very object (as src/parse/yaml.ts makes it,
+   * so the scanner sees the anchor's ranges). Left to the full parser: an unknown anchor (which the
+   * full parser drops), an alias as a key, to a collection still open (a cycle) or to one holding
+   * aliases itself (what alias bombs are made of).
+   */
+  private alias(frame: Frame, q: number): number {
+    const { text } = this;
+    const end = this.anchorEnd(q);
+    if (frame.pendingTag !== undefined) this.fail('tag on an alias', q);
+    if (this.lineRest(end, true) !== NOT_YET) this.fail('alias as a key', q);
+    const target = this.anchors.get(text.slice(q + 1, end));
+    if (target === undefined) this.fail('alias to an unknown anchor', q);
+    if (target.type !== 'scalar') {
+      if (this.stack.some((f) => f.node === target)) this.fail('alias inside its anchor', q);
+      if (this.holdsAlias(target.nodeRange.start, target.nodeRange.end)) this.fail('alias to a collection holding aliases', q);
+    }
+    this.aliasOffsets.push(q);
+    this.setValue(frame, target, this.lineEndIncl, true);
+    return this.lineEndIncl;
+  }
+
+  /** Whether an alias of this document lies in [start, end). */
+  private holdsAlias(start: number, end: number): boolean {
+    const offsets = this.aliasOffsets;
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((offsets[mid] as number) < start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && (offsets[lo] as number) < end;
   }
 
   /** `!Tag …` as a value: a tagged scalar, flow collection or block scalar, or a tagged collection below. */
@@ -636,7 +730,7 @@ export class FastYamlReader {
       return this.lineEndIncl;
     }
     if (ch === BANG || this.isDash(r)) this.fail('unsupported tagged value', r);
-    const value = this.scalarOrKey(r, tag);
+    const value = this.scalarOrKey(r, tag, frame.indent);
     if (value.colon !== NOT_YET) this.fail('tag on a key', r);
     return this.scalarValue(frame, value.node);
   }
@@ -734,15 +828,21 @@ export class FastYamlReader {
 
   /**
    * A one-line plain or quoted scalar in block context at `q`, and the offset of the `:` that makes
-   * it a key (NOT_YET when it is not one). Checks that only a comment follows otherwise.
+   * it a key (NOT_YET when it is not one). Checks that only a comment follows otherwise. With
+   * `minIndent` (where a value may be: the column of the collection it is in, or ROOT_INDENT), a
+   * quoted scalar may go on over the lines below, each indented past it (see quotedNextLine());
+   * the reader is then on the line of its closing quote.
    */
-  private scalarOrKey(q: number, tag?: string): { node: ScalarNode; colon: number } {
+  private scalarOrKey(q: number, tag?: string, minIndent?: number): { node: ScalarNode; colon: number } {
     const { text, ce } = this;
     const ch = text.charCodeAt(q);
     if (ch === DQUOTE || ch === SQUOTE) {
-      const quoted = ch === DQUOTE ? this.doubleQuoted(q, ce) : this.singleQuoted(q, ce);
+      const line = this.ls;
+      const quoted = ch === DQUOTE ? this.doubleQuoted(q, ce, minIndent) : this.singleQuoted(q, ce, minIndent);
       const node = this.scalar(quoted.value, q + 1, quoted.end - 1, q, quoted.end, ch === DQUOTE ? 'double' : 'single', tag);
       const colon = this.lineRest(quoted.end, tag === undefined);
+      // An implicit key must be on one line (an error the full parser reports).
+      if (colon !== NOT_YET && this.ls !== line) this.fail('multi-line quoted key', q);
       return { node, colon };
     }
     if (NOT_PLAIN_START.has(ch) || (ch === DASH && (q + 1 === ce || text.charCodeAt(q + 1) === SPACE))) this.fail('unsupported node', q);
@@ -772,52 +872,79 @@ export class FastYamlReader {
     return { node: this.scalar(value, q, end, q, end, 'plain', tag), colon };
   }
 
-  /** A double-quoted scalar starting at `q`, closed before `limit`. */
-  private doubleQuoted(q: number, limit: number): { value: string; end: number } {
+  /**
+   * A double-quoted scalar starting at `q`, closed before `limit` (the end of its line); with
+   * `minIndent`, closed on a later line (see quotedNextLine()).
+   */
+  private doubleQuoted(q: number, limit: number, minIndent?: number): { value: string; end: number } {
     const { text } = this;
     let i = q + 1;
     let value = '';
     let chunk = i;
-    while (i < limit) {
-      const c = text.charCodeAt(i);
-      if (c === DQUOTE) {
-        value += text.slice(chunk, i);
-        return { value, end: i + 1 };
-      }
-      if (c === BACKSLASH) {
-        value += text.slice(chunk, i);
-        if (i + 1 >= limit) this.fail('escaped line break', i);
-        const e = text[i + 1] as string;
-        const simple = ESCAPES[e];
-        if (simple !== undefined) {
-          value += simple;
-          i += 2;
-        } else {
-          const length = HEX_LENGTH[e];
-          if (length === undefined) this.fail('unknown escape', i);
-          const hex = text.slice(i + 2, i + 2 + length);
-          if (hex.length !== length || !/^[0-9a-fA-F]+$/.test(hex)) this.fail('bad escape', i);
-          const code = parseInt(hex, 16);
-          if (code > 0x10ffff) this.fail('bad escape', i);
-          value += String.fromCodePoint(code);
-          i += 2 + length;
+    for (;;) {
+      let escapedBreak = false;
+      while (i < limit) {
+        const c = text.charCodeAt(i);
+        if (c === DQUOTE) {
+          value += text.slice(chunk, i);
+          return { value, end: i + 1 };
         }
-        chunk = i;
-        continue;
+        if (c === BACKSLASH) {
+          value += text.slice(chunk, i);
+          if (i + 1 >= limit) {
+            // `\` at the end of the line: the line break is left out, spaces before it kept.
+            if (minIndent === undefined) this.fail('escaped line break', i);
+            escapedBreak = true;
+            chunk = limit;
+            break;
+          }
+          const e = text[i + 1] as string;
+          const simple = ESCAPES[e];
+          if (simple !== undefined) {
+            value += simple;
+            i += 2;
+          } else {
+            const length = HEX_LENGTH[e];
+            if (length === undefined) this.fail('unknown escape', i);
+            const hex = text.slice(i + 2, i + 2 + length);
+            if (hex.length !== length || !/^[0-9a-fA-F]+$/.test(hex)) this.fail('bad escape', i);
+            const code = parseInt(hex, 16);
+            if (code > 0x10ffff) this.fail('bad escape', i);
+            value += String.fromCodePoint(code);
+            i += 2 + length;
+          }
+          chunk = i;
+          continue;
+        }
+        i++;
       }
-      i++;
+      if (minIndent === undefined) return this.fail('multi-line double-quoted scalar', q);
+      // The line ends inside the scalar: its unescaped trailing spaces go, the break is folded.
+      if (!escapedBreak) value += trimEndSpaces(text.slice(chunk, limit));
+      const next = this.quotedNextLine(q, minIndent, escapedBreak);
+      value += escapedBreak ? '' : next.blanks === 0 ? ' ' : '\n'.repeat(next.blanks);
+      i = chunk = next.start;
+      limit = this.ce;
     }
-    return this.fail('multi-line double-quoted scalar', q);
   }
 
-  private singleQuoted(q: number, limit: number): { value: string; end: number } {
+  /** A single-quoted scalar starting at `q`, closed before `limit`; with `minIndent`, on a later line. */
+  private singleQuoted(q: number, limit: number, minIndent?: number): { value: string; end: number } {
     const { text } = this;
     let i = q + 1;
     let value = '';
     let chunk = i;
     for (;;) {
       const close = text.indexOf("'", i);
-      if (close === -1 || close >= limit) return this.fail('multi-line single-quoted scalar', q);
+      if (close === -1 || close >= limit) {
+        if (minIndent === undefined) return this.fail('multi-line single-quoted scalar', q);
+        value += trimEndSpaces(text.slice(chunk, limit));
+        const next = this.quotedNextLine(q, minIndent, false);
+        value += next.blanks === 0 ? ' ' : '\n'.repeat(next.blanks);
+        i = chunk = next.start;
+        limit = this.ce;
+        continue;
+      }
       if (close + 1 < limit && text.charCodeAt(close + 1) === SQUOTE) {
         value += text.slice(chunk, close + 1);
         i = close + 2;
@@ -826,6 +953,39 @@ export class FastYamlReader {
       }
       value += text.slice(chunk, close);
       return { value, end: close + 1 };
+    }
+  }
+
+  /**
+   * A quoted scalar opened at `q` goes on after the end of the current line: moves to the next line
+   * that is not blank and returns where its text starts (its leading spaces are not part of the
+   * value) and how many blank lines came before it (each one a line feed in the value; none: the
+   * break is a space). That line must be indented past `minIndent`, the column of the collection
+   * the scalar is a value in (a line at or left of it is an error). The reader gives up on tabs,
+   * on lines that start with `#` (text here, but rare enough not to model), on document markers,
+   * on blank lines after an escaped line break (which the library does not fold as YAML says) and
+   * on a scalar left open at the end of the text.
+   */
+  private quotedNextLine(q: number, minIndent: number, escapedBreak: boolean): { start: number; blanks: number } {
+    const { text, n } = this;
+    let blanks = 0;
+    for (;;) {
+      if (this.le >= n) this.fail('unclosed quoted scalar', q);
+      this.setLine(this.le + 1);
+      const { ls, ce } = this;
+      if (this.hasTab(ls, ce)) this.fail('tab in a quoted scalar', ls);
+      let p = ls;
+      while (p < ce && text.charCodeAt(p) === SPACE) p++;
+      if (p === ce) {
+        blanks++;
+        continue;
+      }
+      if (p - ls <= minIndent) this.fail('quoted scalar line not indented past its parent', p);
+      const ch = text.charCodeAt(p);
+      if (p === ls && (ch === DASH || ch === DOT)) this.fail('document marker in a quoted scalar', p);
+      if (ch === HASH) this.fail('line starting with # in a quoted scalar', p);
+      if (escapedBreak && blanks > 0) this.fail('blank line after an escaped line break', p);
+      return { start: p, blanks };
     }
   }
 

@@ -1,11 +1,12 @@
 // YAML -> position-aware tree, with eemeli/yaml. Every document of a multi-document file is kept;
 // aliases point at their anchor's node (never expanded, so alias bombs cost nothing and a fix edits
-// the anchor once); unknown tags such as CloudFormation's `!Ref` are kept on the node.
-import { parseAllDocuments, isAlias, isMap, isScalar, isSeq, Scalar } from 'yaml';
-import type { Alias, Document, Node as YamlNode, Pair } from 'yaml';
+// the anchor once); unknown tags such as CloudFormation's `!Ref` are kept on the node. The yaml
+// package is loaded on the first call only (yaml-lib.ts): most files never need it.
+import type { Alias, Document, Node as YamlNode, Pair, Scalar } from 'yaml';
 import type { ScalarStyle } from '../core/types.js';
 import { detach } from './tree.js';
 import type { MapEntry, Node, ParsedDocument, ParsedFile } from './tree.js';
+import { yamlLib } from './yaml-lib.js';
 
 export const MAX_DEPTH = 256;
 
@@ -17,12 +18,12 @@ class TooDeep extends Error {
 
 function styleOf(scalar: Scalar): ScalarStyle {
   switch (scalar.type) {
-    case Scalar.QUOTE_SINGLE:
+    case 'QUOTE_SINGLE':
       return 'single';
-    case Scalar.QUOTE_DOUBLE:
+    case 'QUOTE_DOUBLE':
       return 'double';
-    case Scalar.BLOCK_FOLDED:
-    case Scalar.BLOCK_LITERAL:
+    case 'BLOCK_FOLDED':
+    case 'BLOCK_LITERAL':
       return 'block';
     default:
       return 'plain';
@@ -35,6 +36,7 @@ class Converter {
   constructor(private readonly doc: Document.Parsed) {}
 
   convert(node: unknown, depth: number): Node | undefined {
+    const { isAlias, isMap, isScalar, isSeq } = yamlLib();
     if (node === null || node === undefined) return undefined;
     if (isAlias(node)) return this.alias(node, depth);
     const cached = this.seen.get(node as YamlNode);
@@ -68,7 +70,7 @@ class Converter {
         const keyRange = pair.key.range ?? [0, 0, 0];
         const value = this.convert(pair.value, depth + 1);
         if (value === undefined) continue;
-        if (key === '<<' && pair.key.type === Scalar.PLAIN) {
+        if (key === '<<' && pair.key.type === 'PLAIN') {
           // Merge key: explicit keys win, so merged entries go after them (lookups take the first).
           for (const source of value.type === 'seq' ? value.items : [value]) {
             if (source.type === 'map') merged.push(...source.entries);
@@ -108,7 +110,7 @@ export function parseYaml(text: string): ParsedFile {
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    const parsed = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: false, merge: false, keepSourceTokens: false });
+    const parsed = yamlLib().parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: false, merge: false, keepSourceTokens: false });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (err) {
     return { syntax: 'yaml', documents, error: { message: err instanceof RangeError ? `nesting too deep to parse` : String(err), offset: 0 } };

@@ -1,10 +1,10 @@
 // One policy file's text -> a validated PolicyLayer, or a PolicyError listing every problem at its
 // `file:line:col`. Pure: the loader (load.ts) does the reading and resolves `extends`.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, Pair } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, Pair } from 'yaml';
 import type { Location } from '../core/types.js';
 import { fastParseYaml } from '../parse/fast-yaml.js';
 import type { Node as TreeNode } from '../parse/tree.js';
+import { yamlLib } from '../parse/yaml-lib.js';
 import { PolicyError } from './errors.js';
 import type { PolicyIssue } from './errors.js';
 import { imagePatternProblem, isCalendarDate, pathPatternProblem } from './patterns.js';
@@ -39,6 +39,7 @@ class Positions {
   ) {}
 
   private find(path: readonly string[]): { node: YamlNode | undefined; pair: Pair | undefined; found: number } {
+    const { isAlias, isMap, isScalar, isSeq } = yamlLib();
     let node: unknown = this.doc.contents;
     let pair: Pair | undefined;
     let found = 0;
@@ -70,6 +71,7 @@ class Positions {
 
   /** The value at `path` (its key when `atKey`); the nearest ancestor that exists otherwise. */
   at(path: readonly string[], atKey = false): Location {
+    const { isScalar } = yamlLib();
     const { node, pair, found } = this.find(path);
     if (found === path.length && atKey && pair !== undefined && isScalar(pair.key) && pair.key.range !== undefined && pair.key.range !== null) {
       return this.location(pair.key.range[0], pair.key.range[1]);
@@ -229,6 +231,9 @@ function overrides(b: Builder, data: unknown): OverrideInput[] {
 
 /** The full parse: the document with its positions, or a PolicyError for invalid YAML. */
 function readDocument(text: string, source: PolicySource): { positions: Positions; data: unknown } {
+  // The yaml package is loaded here, on the first full parse (yaml-lib.ts): a bundled policy read
+  // by the fast reader never needs it.
+  const { LineCounter, parseDocument } = yamlLib();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -1,7 +1,7 @@
 // Inline suppressions in YAML: `# imagedrift-ignore latest-tag -- reason`. The comments are found
 // with eemeli/yaml's lexer, so `#` inside a quoted string or a block scalar is never taken for one.
 // Pure.
-import { Lexer } from 'yaml';
+import { yamlLib } from '../parse/yaml-lib.js';
 import type { LineIndex } from '../core/positions.js';
 import type { Finding, Location } from '../core/types.js';
 
@@ -38,7 +38,8 @@ export function findSuppressions(text: string, path: string, lines: LineIndex): 
   const found: Suppression[] = [];
   let offset = 0;
   let lineHasContent = false;
-  for (const token of new Lexer().lex(text)) {
+  // The yaml package is loaded only for a text that holds a suppression (src/parse/yaml-lib.ts).
+  for (const token of new (yamlLib().Lexer)().lex(text)) {
     if (MARKERS.has(token)) continue;
     if (token.startsWith('#')) {
       const parsed = parseSuppressionComment(token);

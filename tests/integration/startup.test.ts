@@ -5,8 +5,13 @@
 // schema). Each run records every module it loads: ES modules through a resolve hook (dynamic
 // import() included), CommonJS modules (ajv is required lazily) from require.cache at exit. The
 // positive cases show that the recorder sees each kind of module when a run does load it.
+//
+// The yaml package (CommonJS, ~70 files) is loaded only when a file or policy needs the full YAML
+// parser (src/parse/yaml-lib.ts): the fast reader reads the examples and the bundled policy. The
+// recorder also notes which module asks for `yaml`, statically (the resolve hook's parent) or
+// with require() (Module._load's parent).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,16 +26,22 @@ export function initialize(data) { out = data.out; }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   appendFileSync(out, result.url + '\\n');
+  if (specifier === 'yaml') appendFileSync(out, 'yaml<-' + context.parentURL + '\\n');
   return result;
 }
 `;
 
 /** Preloaded with --import: registers the hook, and lists the CommonJS modules at exit. */
 const RECORDER = `import { appendFileSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
+import Module, { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 const out = process.env.IMAGEDRIFT_MODULE_LOG;
 register(new URL('./hooks.mjs', import.meta.url), { data: { out } });
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (request === 'yaml') appendFileSync(out, 'yaml<-' + (parent?.filename ? pathToFileURL(parent.filename).href : 'unknown') + '\\n');
+  return load.call(this, request, parent, isMain);
+};
 const cache = createRequire(import.meta.url).cache;
 process.on('exit', () => appendFileSync(out, Object.keys(cache).map((file) => pathToFileURL(file).href + '\\n').join('')));
 `;
@@ -57,6 +68,28 @@ const IMPLEMENTATIONS: Array<[string, RegExp]> = [
   ['yaml', /\/node_modules\/yaml\//],
 ];
 
+const FULL_PARSER_FILE = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - &web
+        name: web
+        image: nginx:latest
+      - <<: *web
+        name: proxy
+        image: &envoy envoyproxy/envoy:v1.30.1
+      initContainers:
+      - name: init
+        image: *envoy
+`;
+
+/** What a scan finds in it: the latest tag, and the envoy tag written once and used by two containers. */
+const FULL_PARSER_FINDINGS = ['latest-tag@11 web', 'undigested-tag@14 init', 'undigested-tag@14 proxy'];
+
 let dir: string;
 
 beforeAll(() => {
@@ -65,6 +98,14 @@ beforeAll(() => {
   writeFileSync(join(dir, 'recorder.mjs'), RECORDER);
   writeFileSync(join(dir, 'policy.yaml'), 'extends: default\nrules:\n  undigested-tag: off\n');
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ schema: 'imagedrift.scan/v1', findings: [] }));
+  // Anchors, aliases and a merge key: a file the fast YAML reader leaves to the full parser.
+  mkdirSync(join(dir, 'full-parser'));
+  writeFileSync(join(dir, 'full-parser', 'deploy.yaml'), FULL_PARSER_FILE);
+  mkdirSync(join(dir, 'suppressed'));
+  writeFileSync(
+    join(dir, 'suppressed', 'pod.yaml'),
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  containers:\n  - name: shell\n    image: busybox:latest # imagedrift-ignore latest-tag -- throwaway debug pod\n',
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,10 +118,14 @@ function run(args: string[]) {
   writeFileSync(log, '');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), NO_COLOR: '1', IMAGEDRIFT_MODULE_LOG: log };
   const result = spawnSync(process.execPath, ['--import', join(dir, 'recorder.mjs'), bin, ...args], { cwd: root, encoding: 'utf8', env });
-  const modules = [...new Set(readFileSync(log, 'utf8').split('\n').filter((line) => line !== ''))];
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules };
+  const lines = readFileSync(log, 'utf8').split('\n');
+  const modules = [...new Set(lines.filter((line) => line !== '' && !line.startsWith('yaml<-')))];
+  /** The modules that asked for the yaml package (import or require). */
+  const yamlImporters = [...new Set(lines.filter((line) => line.startsWith('yaml<-')).map((line) => line.slice('yaml<-'.length)))];
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules, yamlImporters };
 }
 
+const YAML = /\/node_modules\/yaml\//;
 /** The modules that match one of `kinds`, each with what it is. */
 function loaded(modules: readonly string[], kinds: Array<[string, RegExp]>): string[] {
   return modules.flatMap((url) => kinds.filter(([, pattern]) => pattern.test(url)).map(([what]) => `${what}: ${url}`));
@@ -93,11 +138,21 @@ describe('start-up: what a plain scan loads', () => {
     const { code, stdout, modules } = run(['scan', 'examples']);
     expect(code).toBe(1);
     expect(stdout.trim().split('\n').at(-1)).toBe('6 findings (3 errors, 2 warnings, 1 note) in 2 files, 7 image references');
-    // The recorder saw the scan: ES modules (the scanner, the bundled policy's loader) and CommonJS ones (yaml).
+    // The recorder saw the scan: ES modules (the scanner, the bundled policy's loader).
     expect(has(modules, /\/dist\/scan\/scan\.js$/)).toBe(true);
     expect(has(modules, /\/dist\/policy\/load\.js$/)).toBe(true);
-    expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
+    expect(has(modules, /\/dist\/parse\/fast-yaml\.js$/)).toBe(true);
     expect(loaded(modules, HEAVY)).toEqual([]);
+  });
+
+  it('scan examples does not load the yaml package for the parser or the policy: the fast reader reads them', () => {
+    const { code, modules, yamlImporters } = run(['scan', 'examples']);
+    expect(code).toBe(1);
+    // Nothing asks for yaml, statically or lazily, and none of its modules is loaded.
+    expect(yamlImporters).toEqual([]);
+    expect(loaded(modules, [['yaml', YAML]])).toEqual([]);
+    // The lazy loader itself is there, unused.
+    expect(has(modules, /\/dist\/parse\/yaml-lib\.js$/)).toBe(true);
   });
 
   it('every report format of a plain scan stays as light', () => {
@@ -133,10 +188,32 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     expect(found).not.toContain('/node_modules/ajv/');
   });
 
-  it('a policy file of the user’s own loads ajv to check it', () => {
-    const { code, modules } = run(['scan', '--policy', join(dir, 'policy.yaml'), 'examples']);
+  it('a policy file of the user’s own loads ajv to check it, and yaml to read it', () => {
+    const { code, modules, yamlImporters } = run(['scan', '--policy', join(dir, 'policy.yaml'), 'examples']);
     expect(code).toBe(1);
     expect(loaded(modules, HEAVY).join('\n')).toContain('/node_modules/ajv/');
+    // A user's policy is read with the full parser (positions for its messages): yaml, required by yaml-lib.
+    expect(yamlImporters.some((url) => url.endsWith('/dist/parse/yaml-lib.js'))).toBe(true);
+    expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
+  });
+
+  it('a file that needs the full YAML parser loads yaml, lazily, and is scanned all the same', () => {
+    const { code, stdout, modules, yamlImporters } = run(['scan', '--format', 'json', join(dir, 'full-parser')]);
+    expect(code).toBe(1);
+    expect(yamlImporters.some((url) => url.endsWith('/dist/parse/yaml-lib.js'))).toBe(true);
+    // Only the lazy loader asks for it.
+    expect(yamlImporters.filter((url) => !url.endsWith('/dist/parse/yaml-lib.js'))).toEqual([]);
+    expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
+    const report = JSON.parse(stdout) as { findings: Array<{ ruleId: string; location: { line: number }; container?: { name?: string } }> };
+    const found = report.findings.map((finding) => `${finding.ruleId}@${finding.location.line} ${finding.container?.name ?? ''}`).sort();
+    expect(found).toEqual(FULL_PARSER_FINDINGS);
+  });
+
+  it('a file with an inline suppression loads yaml (its lexer finds the comments) and the suppression works', () => {
+    const { code, stdout, yamlImporters } = run(['scan', join(dir, 'suppressed')]);
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n').at(-1)).toBe('0 findings (0 errors, 0 warnings, 0 notes) in 1 file, 1 image reference');
+    expect(yamlImporters).toEqual([expect.stringMatching(/\/dist\/parse\/yaml-lib\.js$/)]);
   });
 
   it('pin loads the rewriter and diff', () => {

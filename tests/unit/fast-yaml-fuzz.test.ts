@@ -37,6 +37,34 @@ function hasMultiLineFlow(text: string, file: ParsedFile): boolean {
   return file.documents.some((doc) => visit(doc.root));
 }
 
+/** How many quoted scalars of a tree are written over more than one line. */
+function multiLineQuotedCount(text: string, file: ParsedFile): number {
+  const visit = (node: Node | undefined): number => {
+    if (node === undefined) return 0;
+    if (node.type === 'scalar') return (node.style === 'double' || node.style === 'single') && text.slice(node.nodeRange.start, node.nodeRange.end).includes('\n') ? 1 : 0;
+    return node.type === 'map' ? node.entries.reduce((sum, entry) => sum + visit(entry.value), 0) : node.items.reduce((sum, item) => sum + visit(item), 0);
+  };
+  return file.documents.reduce((sum, doc) => sum + visit(doc.root), 0);
+}
+
+/** How many values of a tree are aliases: nodes met a second time. */
+function aliasCount(file: ParsedFile): number {
+  const seen = new Set<Node>();
+  let aliases = 0;
+  const visit = (node: Node | undefined): void => {
+    if (node === undefined) return;
+    if (seen.has(node)) {
+      aliases++;
+      return;
+    }
+    seen.add(node);
+    if (node.type === 'map') for (const entry of node.entries) visit(entry.value);
+    else if (node.type === 'seq') for (const item of node.items) visit(item);
+  };
+  for (const doc of file.documents) visit(doc.root);
+  return aliases;
+}
+
 function yamlFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -105,5 +133,41 @@ describe('fast YAML reader, differential on random texts', () => {
     expect(accepted).toBeGreaterThan(CASES * 0.2);
     // The fast reader must take many multi-line flow collections, not give up on every one.
     expect(multiLine).toBeGreaterThan(CASES * 0.08);
+  });
+
+  it(`agrees with the full parser on ${CASES} random texts full of multi-line quoted scalars`, () => {
+    const r = rng(SEED + 3);
+    const failures: string[] = [];
+    let accepted = 0;
+    let multiLine = 0;
+    for (let i = 0; i < CASES && failures.length < 5; i++) {
+      const text = randomYaml(r, { multiLineQuoted: 0.5 });
+      if (!check(text, `case ${i}`, failures)) continue;
+      accepted++;
+      const fast = new FastYamlReader(text).read();
+      if (!(fast instanceof Unsupported)) multiLine += multiLineQuotedCount(text, fast);
+    }
+    expect(failures).toEqual([]);
+    expect(accepted).toBeGreaterThan(CASES * 0.2);
+    // The fast reader must take many multi-line quoted scalars, not give up on every one.
+    expect(multiLine).toBeGreaterThan(CASES * 0.2);
+  });
+
+  it(`agrees with the full parser on ${CASES} random texts full of anchors and aliases`, () => {
+    const r = rng(SEED + 4);
+    const failures: string[] = [];
+    let accepted = 0;
+    let aliases = 0;
+    for (let i = 0; i < CASES && failures.length < 5; i++) {
+      const text = randomYaml(r, { anchors: 0.3 });
+      if (!check(text, `case ${i}`, failures)) continue;
+      accepted++;
+      const fast = new FastYamlReader(text).read();
+      if (!(fast instanceof Unsupported)) aliases += aliasCount(fast);
+    }
+    expect(failures).toEqual([]);
+    expect(accepted).toBeGreaterThan(CASES * 0.15);
+    // The fast reader must take many aliases, not give up on every one.
+    expect(aliases).toBeGreaterThan(CASES * 0.05);
   });
 });

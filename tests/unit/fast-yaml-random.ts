@@ -1,8 +1,8 @@
 // Random YAML for the fast reader's differential tests: documents in the block style manifests are
 // written in (maps, sequences at and beyond their key's column, compact `- key:` items, tags, flow
-// collections on one line or over several, every scalar style, block scalars, comments at every
-// indentation, blank lines with spaces, CRLF), and line-level mutations of them that break or bend
-// the rules. Seeded: the same seed gives the same texts.
+// collections on one line or over several, every scalar style (quoted ones over several lines too),
+// block scalars, anchors and aliases, comments at every indentation, blank lines with spaces, CRLF), and line-level
+// mutations of them that break or bend the rules. Seeded: the same seed gives the same texts.
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -25,7 +25,7 @@ const RISKY_WORDS = [' lead', 'trail ', 'tab\there', '#hash', '- dash', 'colon: 
 const TAGS = ['!Ref', '!Sub', '!If', '!GetAtt', '!Join', '!Base64', '!Select', '!Split', '!FindInMap', '!Equals'];
 const RISKY_TAGS = ['!!str', '!', '!a!b', '!<x>', '!Ref!', '!%41'];
 const KEYS = ['name', 'image', 'Image', 'spec', 'containers', 'a', 'b c', '"quoted"', "'single'", '1', 'true', '~', 'null', 'x', 'Resources', '1.0', '"a:b"'];
-const RISKY_KEYS = ['key with: colon', '- k', '<<', '? q', '"open', '&a k', '!Ref k', '[a]', '{a: b}'];
+const RISKY_KEYS = ['key with: colon', '- k', '<<', '? q', '"open', '&a k', '!Ref k', '[a]', '{a: b}', '"multi\n  line"', "'multi\n\n  line'"];
 
 function tagText(r: Rand): string {
   return chance(r, 0.02) ? pick(r, RISKY_TAGS) : pick(r, TAGS);
@@ -59,6 +59,60 @@ function keyText(r: Rand): string {
 
 /** Share of the flow collections (in block context) written over several lines; see randomYaml(). */
 let multiLineShare = 0.25;
+/** Share of the scalar values written as quoted scalars over several lines; see randomYaml(). */
+let multiLineQuotedShare = 0.03;
+
+/** Share of the values with an anchor, and of those that are aliases; see randomYaml(). */
+let anchorShare = 0.03;
+/** The anchors of the document being written whose nodes are complete (aliases mostly name one of them). */
+let anchorNames: string[] = [];
+/** Anchors on the values being written: an alias to one of them is a cycle (an error, or the full parser's). */
+const openAnchors: string[] = [];
+const ANCHOR_NAMES = ['a', 'ns', 'web', 'img', 'x1', 'def-aults', 'a.b', 'x_y'];
+const RISKY_ANCHORS = ['é', 'x!', 'a,b', 'a]', 'a:b'];
+
+/** `&name`: mostly a new name, sometimes one already used (defined twice) or an unusual one. */
+function anchorText(r: Rand): string {
+  let name: string;
+  if (chance(r, 0.02)) name = pick(r, RISKY_ANCHORS);
+  else if (chance(r, 0.1) && anchorNames.length > 0) name = pick(r, anchorNames);
+  else name = `${pick(r, ANCHOR_NAMES)}${anchorNames.length + openAnchors.length}`;
+  openAnchors.push(name);
+  return `&${name}`;
+}
+
+/** `*name`: mostly an anchor defined before (perhaps around the alias: a cycle), now and then an unknown one. */
+function aliasText(r: Rand): string {
+  if (openAnchors.length > 0 && chance(r, 0.03)) return `*${pick(r, openAnchors)}`;
+  return `*${anchorNames.length > 0 && chance(r, 0.95) ? pick(r, anchorNames) : pick(r, ANCHOR_NAMES)}`;
+}
+
+/** Text for the lines of a quoted scalar: words, and what looks like structure, markers or comments. */
+const QUOTED_LINES = [...WORDS, ...WORDS, '', '', ' lead', 'trail ', '# hash', '---', '...', '- dash', 'key: value', 'a # b', 'tab\there', '[x', '{a: b}', '&a', '*a', '!Ref x', '|', '>'];
+
+/**
+ * A double- or single-quoted scalar over several lines, a value in the block collection at column
+ * `indent` (-1 for a root node): continuation lines mostly indented past it, now and then at or left
+ * of it (an error); blank lines with spaces between them, trailing spaces, and in double-quoted ones
+ * escapes and escaped line breaks (`\` at the end of a line).
+ */
+function multiLineQuoted(r: Rand, indent: number): string {
+  const double = chance(r, 0.6);
+  const count = 2 + Math.floor(r() * 3);
+  let text = double ? '"' : "'";
+  for (let i = 0; i < count; i++) {
+    if (i > 0) {
+      while (chance(r, 0.2)) text += `\n${' '.repeat(Math.floor(r() * (indent + 5)))}`;
+      const column = chance(r, 0.05) ? indent + pick(r, [0, -1]) : indent + pick(r, [1, 2, 2, 3, 4, 6]);
+      text += `\n${' '.repeat(Math.max(0, column))}`;
+    }
+    const line = pick(r, QUOTED_LINES);
+    text += double ? quoteDouble(line, r).slice(1, -1) : line.replace(/'/g, "''");
+    if (chance(r, 0.15)) text += pick(r, [' ', '  ', '   ']);
+    if (double && i < count - 1 && chance(r, 0.15)) text += pick(r, ['\\', ' \\', '\\t', '\\ ', '\\\\']);
+  }
+  return text + (double ? '"' : "'");
+}
 /** Share of the values that are certainly flow collections (others may be too); see randomYaml(). */
 let extraFlowShare = 0;
 
@@ -144,17 +198,33 @@ function blockScalar(r: Rand, out: Out, indent: number): void {
   if (chance(r, 0.15)) out.lines.push(' '.repeat(Math.floor(r() * (contentIndent + 3))));
 }
 
+/** A value (see valueText()); anchors on it can be aliased once it is written. */
 function value(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean): void {
+  const mark = openAnchors.length;
+  valueText(r, out, indent, depth, inSeq);
+  anchorNames.push(...openAnchors.splice(mark));
+}
+
+function valueText(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean): void {
   // The current last line ends with `key:` or `-`; append the value inline or below it.
   const x = r();
-  const tag = chance(r, 0.12) ? `${tagText(r)} ` : '';
+  let tag = chance(r, 0.12) ? `${tagText(r)} ` : '';
+  if (anchorNames.length > 0 && chance(r, anchorShare)) {
+    // an alias, inline or (rarely) below, now and then with a tag (an error) or used as a key
+    const alias = `${chance(r, 0.03) ? tag : ''}${aliasText(r)}${chance(r, 0.03) ? pick(r, [' : x', ':', ',', ' x']) : ''}`;
+    if (chance(r, 0.85)) out.lines[out.lines.length - 1] += ` ${alias}${trailer(r)}`;
+    else out.lines.push(`${' '.repeat(indent + 2)}${alias}${trailer(r)}`);
+    return;
+  }
+  // an anchor on the value (mostly without a tag; before or after one otherwise)
+  if (chance(r, anchorShare)) tag = tag === '' || chance(r, 0.8) ? `${anchorText(r)} ${chance(r, 0.2) ? tag : ''}` : `${tag}${anchorText(r)} `;
   if (extraFlowShare > 0 && chance(r, extraFlowShare)) {
     if (chance(r, 0.7)) out.lines[out.lines.length - 1] += ` ${tag}${flowText(r, 0, indent)}${trailer(r)}`;
     else out.lines.push(`${' '.repeat(indent + pick(r, [1, 2, 4]))}${tag}${flowText(r, 0, indent)}${trailer(r)}`);
     return;
   }
   if (depth > 3 || x < 0.45) {
-    out.lines[out.lines.length - 1] += ` ${tag}${scalarText(r)}${trailer(r)}`;
+    out.lines[out.lines.length - 1] += ` ${tag}${chance(r, multiLineQuotedShare) ? multiLineQuoted(r, indent) : scalarText(r)}${trailer(r)}`;
     if (chance(r, 0.08)) {
       // a multi-line plain scalar (or, less indented, something else)
       for (let k = 0; k < 1 + Math.floor(r() * 3); k++) {
@@ -181,7 +251,8 @@ function value(r: Rand, out: Out, indent: number, depth: number, inSeq: boolean)
     // value on its own line below (its tag after the key or on that line: `Key:\n  !Join [`)
     const below = tag !== '' && chance(r, 0.5);
     out.lines[out.lines.length - 1] += tag === '' || below ? '' : ` ${tag.trim()}`;
-    out.lines.push(`${' '.repeat(indent + 2)}${below ? tag : ''}${chance(r, 0.5) ? scalarText(r) : flowText(r, 0, indent)}${trailer(r)}`);
+    const node = chance(r, multiLineQuotedShare) ? multiLineQuoted(r, indent) : chance(r, 0.5) ? scalarText(r) : flowText(r, 0, indent);
+    out.lines.push(`${' '.repeat(indent + 2)}${below ? tag : ''}${node}${trailer(r)}`);
     return;
   }
   if (tag !== '') out.lines[out.lines.length - 1] += ` ${tag.trim()}`;
@@ -232,6 +303,8 @@ function seq(r: Rand, out: Out, indent: number, depth: number, first?: string): 
 
 function documentText(r: Rand): string {
   const out: Out = { lines: [] };
+  anchorNames = [];
+  openAnchors.length = 0;
   if (chance(r, 0.1)) out.lines.push('# header');
   const rootIndent = chance(r, 0.05) ? 2 : 0;
   const x = r();
@@ -242,7 +315,7 @@ function documentText(r: Rand): string {
     out.lines.push('');
     seq(r, out, rootIndent, 0, ' '.repeat(rootIndent));
   } else {
-    out.lines.push(chance(r, 0.5) ? scalarText(r) : flowText(r, 0, 0));
+    out.lines.push(chance(r, multiLineQuotedShare) ? multiLineQuoted(r, -1) : chance(r, 0.5) ? scalarText(r) : flowText(r, 0, 0));
   }
   return out.lines.join('\n');
 }
@@ -250,16 +323,20 @@ function documentText(r: Rand): string {
 /**
  * One random YAML text: one or more documents, sometimes mutated line by line. `multiLineFlows`
  * is the share of flow collections written over several lines (default 0.25), `extraFlows` the
- * share of values made flow collections before any other choice (default 0).
+ * share of values made flow collections before any other choice (default 0), `multiLineQuoted`
+ * the share of scalar values written as quoted scalars over several lines (default 0.03),
+ * `anchors` the share of values with an anchor and of values that are aliases (default 0.03).
  */
-export function randomYaml(r: Rand, options: { multiLineFlows?: number; extraFlows?: number } = {}): string {
-  const saved = [multiLineShare, extraFlowShare] as const;
+export function randomYaml(r: Rand, options: { multiLineFlows?: number; extraFlows?: number; multiLineQuoted?: number; anchors?: number } = {}): string {
+  const saved = [multiLineShare, extraFlowShare, multiLineQuotedShare, anchorShare] as const;
   multiLineShare = options.multiLineFlows ?? 0.25;
   extraFlowShare = options.extraFlows ?? 0;
+  multiLineQuotedShare = options.multiLineQuoted ?? 0.03;
+  anchorShare = options.anchors ?? 0.03;
   try {
     return randomText(r);
   } finally {
-    [multiLineShare, extraFlowShare] = saved;
+    [multiLineShare, extraFlowShare, multiLineQuotedShare, anchorShare] = saved;
   }
 }
 

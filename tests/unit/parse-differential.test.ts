@@ -99,6 +99,56 @@ describe.each(sets)('fast and full parsers agree: %s', (_name, paths) => {
   });
 });
 
+// ---- YAML the fast reader took on late: anchors and aliases, quoted scalars over several lines -------
+
+const ANCHORED = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: payments
+  namespace: &ns payments-prod
+  annotations:
+    description: "this workload is described
+      over two lines"
+spec:
+  template:
+    spec:
+      containers:
+      - &app
+        name: app
+        image: &img registry.example.com/payments/app:latest
+      - name: sidecar
+        image: *img
+      initContainers:
+      - name: migrate
+        image: 'registry.example.com/payments/migrate:
+          1.2.3'
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: &ns payments-prod
+spec:
+  containers:
+  - name: a
+    image: &i nginx:latest
+  - name: b
+    image: *i
+`;
+
+describe('fast and full parsers agree on anchors, aliases and multi-line quoted scalars', () => {
+  it('the fast reader takes the text, and the scan finds the same references and findings', () => {
+    expect(fastParseYaml(ANCHORED)).toBeDefined();
+    expect(plain(parseText(ANCHORED, { fast: true }))).toBe(plain(parseText(ANCHORED, { fast: false })));
+    const { fast, full } = scanBoth('anchored.yaml', ANCHORED);
+    expect(fast.refs).toEqual(full.refs);
+    expect(fast.findings).toEqual(full.findings);
+    // An alias is its anchor's node: a reference written once is reported once per container using it.
+    expect(fast.refs.map((ref) => `${ref.raw}@${ref.range.start}`)).toContain('registry.example.com/payments/app:latest@' + ANCHORED.indexOf('registry.example.com/payments/app'));
+    expect(fast.refs.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
 // ---- JSON: random texts ----------------------------------------------------------------------------
 
 function randomJson(r: () => number, depth = 0): string {

@@ -6,18 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import * as yaml from 'yaml';
 import { PolicyError } from '../../src/policy/errors.js';
 import { BUNDLED_POLICY_DIR, bundledPolicyNames, loadBundledPolicy } from '../../src/policy/load.js';
 import { parsePolicy } from '../../src/policy/parse.js';
 import type { PolicySource } from '../../src/policy/parse.js';
+import { yamlLib } from '../../src/parse/yaml-lib.js';
 
-vi.mock('yaml', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('yaml')>();
-  return { ...actual, parseDocument: vi.fn(actual.parseDocument) };
-});
-
-const parseDocument = vi.mocked(yaml.parseDocument);
+// The yaml package is required lazily (src/parse/yaml-lib.ts): spy on the module object the policy
+// parser takes parseDocument from at each call.
+const parseDocument = vi.spyOn(yamlLib(), 'parseDocument');
 
 beforeEach(() => {
   parseDocument.mockClear();
