@@ -23,6 +23,11 @@
 // collection over several lines, the line of its closing bracket) and any more indented comment
 // lines that follow it; trailing comment lines that are indented at least as far as a nested
 // collection stay in that collection (see close()).
+//
+// For the scanner only, readForScan() also stops at a Go/Helm template directive line (`{{- end }}`
+// on a line of its own) where the full parser must report an error (see templateLine()), and
+// returns the documents before the one that line is in: exactly those the full parser keeps, so a
+// Helm chart's templates are skipped without loading the full parser. read() never stops there.
 import { MAYBE_TYPED, resolveCorePlain } from './core-schema.js';
 import { detach } from './tree.js';
 import type { MapEntry, MapNode, Node, ParsedDocument, ParsedFile, ScalarNode, SeqNode } from './tree.js';
@@ -32,6 +37,18 @@ export class Unsupported {
   constructor(
     readonly reason: string,
     readonly offset: number,
+  ) {}
+}
+
+/**
+ * For the scanner only (FastYamlReader.readForScan()): a Go/Helm template directive line, such as
+ * `{{- if .Values.x }}` or `{{- end }}` on a line of its own, at a place where the full parser must
+ * report an error (see templateLine()). The documents before the one it is in are the full parser's.
+ */
+export class TemplateStop {
+  constructor(
+    readonly offset: number,
+    readonly documents: ParsedDocument[] = [],
   ) {}
 }
 
@@ -58,6 +75,7 @@ const PIPE = 0x7c; // |
 const GT = 0x3e; // >
 const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
+const QUESTION = 0x3f; // ?
 const AMPERSAND = 0x26; // &
 const STAR = 0x2a; // *
 
@@ -66,6 +84,13 @@ const NOT_PLAIN_START = new Set('&*?:,[]{}#|>\'"%@`!'.split('').map((c) => c.cha
 /** Characters a local tag name may contain here (a conservative part of YAML's tag characters). */
 /** Characters an anchor or alias name may contain here (a conservative part of YAML's). */
 const ANCHOR_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-'.split('').map((c) => c.charCodeAt(0)));
+/**
+ * Characters that may start the body of a template directive line (after `{{`, `{{- `): the body
+ * is then one plain scalar in a flow collection for the full parser (see isTemplateLine()).
+ */
+const TEMPLATE_BODY_START = /[A-Za-z0-9_.$/(]/;
+/** Characters a template directive line's body may not hold: they would end or split that plain scalar. */
+const TEMPLATE_BODY_STOP = /[{}[\],:#]/;
 const TAG_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-'.split('').map((c) => c.charCodeAt(0)));
 
 /**
@@ -170,6 +195,11 @@ export class FastYamlReader {
   private aliasOffsets: number[] = [];
   /** Lines of the flow collection being read must be indented more than this column (see flowValue()). */
   private flowIndent = 0;
+  /** Whether to look for template directive lines (readForScan()). */
+  private templates = false;
+  /** A template directive line that is the current document's first node: its offset and column (NOT_YET: none). */
+  private templateRoot = NOT_YET;
+  private templateRootIndent = 0;
 
   constructor(private readonly text: string) {
     this.n = text.length;
@@ -185,6 +215,22 @@ export class FastYamlReader {
       return this.run();
     } catch (err) {
       if (err instanceof Unsupported) return err;
+      throw err;
+    }
+  }
+
+  /**
+   * As read(), but a template directive line where the full parser must report an error (see
+   * templateLine()) stops the reader: the TemplateStop then holds the documents before the one that
+   * line is in, which are exactly the ones the full parser keeps. For the scanner only.
+   */
+  readForScan(): ParsedFile | Unsupported | TemplateStop {
+    this.templates = true;
+    try {
+      return this.run();
+    } catch (err) {
+      if (err instanceof Unsupported) return err;
+      if (err instanceof TemplateStop) return new TemplateStop(err.offset, this.documents);
       throw err;
     }
   }
@@ -321,6 +367,8 @@ export class FastYamlReader {
   }
 
   private endDocument(): void {
+    // A document that is only a template directive line may be valid YAML (`{{ x }}` is a map).
+    if (this.templateRoot !== NOT_YET) this.fail('a template directive line as a whole document', this.templateRoot);
     if (!this.docOpen) return;
     let root = this.root;
     if (root === undefined) root = this.scalar(null, this.emptyRootPos, this.emptyRootPos, this.emptyRootPos, this.emptyRootPos, 'plain', undefined);
@@ -448,6 +496,7 @@ export class FastYamlReader {
       top = this.stack[this.stack.length - 1];
     }
     if (top !== undefined && top.kind === 'seq' && ind === top.indent && !this.isDash(p)) {
+      if (this.templates) this.templateLine(ind, p);
       this.close(p);
       top = this.stack[this.stack.length - 1];
     }
@@ -456,16 +505,94 @@ export class FastYamlReader {
     const leadingComments = this.trailingMax >= 0;
     this.trailingMax = -1;
     if (top === undefined) {
-      if (this.root !== undefined) this.fail('content after the root node');
+      if (this.templateRoot !== NOT_YET) this.afterTemplateRoot(ind, p);
+      if (this.root !== undefined) {
+        if (this.templates && this.root.type !== 'scalar' && this.text.charCodeAt(this.root.nodeRange.start) !== LBRACKET && this.text.charCodeAt(this.root.nodeRange.start) !== LBRACE) this.templateLine(ind, p);
+        this.fail('content after the root node');
+      }
       if (!this.docOpen) this.docOpen = true;
+      if (this.templates && this.isTemplateLine(p)) {
+        this.templateRoot = p;
+        this.templateRootIndent = ind;
+        return this.lineEndIncl;
+      }
       return this.rootNode(ind, p);
     }
     if (ind !== top.indent) this.fail('bad indentation or a multi-line scalar');
+    if (this.templates && top.kind === 'map') this.templateLine(ind, p);
     // A sibling follows an entry or item without a value: that value is empty (and not the last,
     // so where its node ends does not matter).
     if (top.pending) this.resolveEmpty(top, p);
     if (top.kind === 'seq') return this.seqItem(top, p, leadingComments);
     return this.mapEntry(top, p);
+  }
+
+  // ---- template directive lines (readForScan()) -------------------------------------------------
+
+  /**
+   * Whether the current line, whose content starts at `p`, is a template directive line: `{{`, a
+   * body, `}}` and nothing else but spaces. The body (after a `-` and a space, as `{{- ` writes it)
+   * starts with a letter, digit or one of `_.$/(` and holds none of `{}[],:#`, so for YAML the line
+   * is a flow map holding a flow map with one plain scalar, complete on this line.
+   */
+  private isTemplateLine(p: number): boolean {
+    const { text } = this;
+    let e = this.ce;
+    while (e > p && text.charCodeAt(e - 1) === SPACE) e--;
+    if (e - p < 5 || text.charCodeAt(p) !== LBRACE || text.charCodeAt(p + 1) !== LBRACE || text.charCodeAt(e - 1) !== RBRACE || text.charCodeAt(e - 2) !== RBRACE) return false;
+    const body = text.slice(p + 2, e - 2);
+    if (TEMPLATE_BODY_STOP.test(body)) return false;
+    let i = body.startsWith('- ') ? 1 : 0;
+    while (i < body.length && body.charCodeAt(i) === SPACE) i++;
+    return i < body.length && TEMPLATE_BODY_START.test(body.charAt(i));
+  }
+
+  /**
+   * The line at `p` (column `ind`) is where a new entry of the block collection it is at the
+   * column of must start (a map's key, a sequence's `-`), or it follows a complete block collection
+   * at the root: a template directive line here is a flow map the full parser cannot take as a
+   * node, so it reports an error in this document, unless a later line could still give it a value
+   * (see nextLineCloses()). Stops the reader then; returns otherwise.
+   */
+  private templateLine(ind: number, p: number): void {
+    if (this.isTemplateLine(p) && this.nextLineCloses(ind)) throw new TemplateStop(p);
+  }
+
+  /**
+   * A document's first node was a template directive line (a flow map: a complete root node), and
+   * the line at `p` (column `ind`) is more content: the full parser reports an error, unless that
+   * line could give the flow map a value (`: v`) or is more indented. Stops the reader or gives up.
+   */
+  private afterTemplateRoot(ind: number, p: number): never {
+    const ch = this.text.charCodeAt(p);
+    if (ind <= this.templateRootIndent && ch !== COLON && ch !== QUESTION && ch !== PERCENT) throw new TemplateStop(this.templateRoot);
+    this.fail('a template directive line followed by a line that might go on with it', p);
+  }
+
+  /**
+   * Whether the next line with content after the current one (blank and comment lines skipped)
+   * leaves no way to give a node on the current line (column `ind`) a value: the end of the text, a
+   * document marker, or a line indented no more than `ind` that does not start with `:`, `?` or
+   * `%`. The library takes a `:` on a more indented line after an implicit key as that key's value.
+   */
+  private nextLineCloses(ind: number): boolean {
+    const { text, n } = this;
+    let pos = this.lineEndIncl;
+    while (pos < n) {
+      let le = text.indexOf('\n', pos);
+      if (le === -1) le = n;
+      const lce = le > pos && text.charCodeAt(le - 1) === CR ? le - 1 : le;
+      if (this.hasTab(pos, lce)) return false;
+      let k = pos;
+      while (k < lce && text.charCodeAt(k) === SPACE) k++;
+      if (k < lce && text.charCodeAt(k) !== HASH) {
+        const ch = text.charCodeAt(k);
+        if (k === pos && (ch === DASH || ch === DOT) && lce - k >= 3 && text.charCodeAt(k + 1) === ch && text.charCodeAt(k + 2) === ch && (k + 3 === lce || text.charCodeAt(k + 3) === SPACE)) return true;
+        return k - pos <= ind && ch !== COLON && ch !== QUESTION && ch !== PERCENT;
+      }
+      pos = le + 1;
+    }
+    return true;
   }
 
   private isDash(p: number): boolean {
@@ -1285,5 +1412,14 @@ export class FastYamlReader {
 /** The tree of a YAML text, or undefined when the text is outside the fast subset. */
 export function fastParseYaml(text: string): ParsedFile | undefined {
   const result = new FastYamlReader(text).read();
+  return result instanceof Unsupported ? undefined : result;
+}
+
+/**
+ * For the scanner: the tree of a YAML text, a TemplateStop (see FastYamlReader.readForScan()), or
+ * undefined when the text is outside the fast subset.
+ */
+export function fastScanYaml(text: string): ParsedFile | TemplateStop | undefined {
+  const result = new FastYamlReader(text).readForScan();
   return result instanceof Unsupported ? undefined : result;
 }

@@ -5,7 +5,7 @@
 // builds exactly the tree the full parser builds, and gives up on anything unusual or wrong; the
 // full parser (eemeli/yaml, jsonc-parser) then reads the file, so errors always come from it.
 import { fastParseJson } from './fast-json.js';
-import { fastParseYaml } from './fast-yaml.js';
+import { fastParseYaml, fastScanYaml, TemplateStop } from './fast-yaml.js';
 import { parseJson } from './json.js';
 import type { ParsedFile } from './tree.js';
 import { parseYaml } from './yaml.js';
@@ -29,4 +29,24 @@ export function parseText(text: string, options: ParseOptions = {}): ParsedFile 
   // For JSON a BOM becomes a space of the same length, so every offset still points into the original text.
   const json = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   return (fast ? fastParseJson(json) : undefined) ?? parseJson(json);
+}
+
+/**
+ * What the scanner reads: parseText()'s tree, or (`template`) the documents the full parser would
+ * keep before the one in which a Go/Helm template directive line makes it report an error (see
+ * FastYamlReader.readForScan()), without running the full parser. Its error message and offset are
+ * not known then: the scanner uses this only for a text it skips as a Go/Helm template, and parses
+ * any other one again with parseText().
+ */
+export interface ScanParse extends ParsedFile {
+  /** Offset of the template directive line; the document it is in has an error for the full parser. */
+  template?: number;
+}
+
+export function parseForScan(text: string, options: ParseOptions = {}): ScanParse {
+  const fast = options.fast ?? parseSettings.fast;
+  if (!fast || looksLikeJson(text)) return parseText(text, options);
+  const result = fastScanYaml(text);
+  if (result instanceof TemplateStop) return { syntax: 'yaml', documents: result.documents, template: result.offset };
+  return result ?? parseText(text, options);
 }

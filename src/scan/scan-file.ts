@@ -6,7 +6,8 @@ import { LineIndex } from '../core/positions.js';
 import type { FileResult, Finding, Format, ImageRef } from '../core/types.js';
 import { EXTRACTORS } from '../extractors/index.js';
 import type { ExtractContext } from '../extractors/index.js';
-import { parseText } from '../parse/index.js';
+import { parseForScan, parseText } from '../parse/index.js';
+import type { ParsedFile } from '../parse/tree.js';
 import { findException, knownSidecarTest, normalisePath } from '../policy/match.js';
 import { policyForPath } from '../policy/merge.js';
 import { knownRuleIds } from '../policy/rule-ids.js';
@@ -21,6 +22,8 @@ import type { Suppression } from './suppressions.js';
 const IMAGE_KEY = /(^|[\s{,"'])image["']?\s*:/im;
 /** Go/Helm template directives, which make a file a template rather than YAML. */
 const GO_TEMPLATE = /\{\{-?\s*(if|range|with|define|include|template|end|else|toYaml|\/\*)/;
+
+const GO_TEMPLATE_SKIP = 'a Go/Helm template, not plain YAML: scan the rendered output (helm template … | imagedrift scan -)';
 
 /**
  * A YAML alias that repeats a whole workload yields its references again at the anchor's range:
@@ -86,7 +89,12 @@ export class FileScanner {
     if (!IMAGE_KEY.test(text)) return { path, refs: [], findings: [] };
     const relative = normalisePath(this.options.relativePath?.(path) ?? path);
     const policy = policyForPath(this.options.policy, relative);
-    const parsed = parseText(text);
+    const read = parseForScan(text);
+    // The fast reader stopped at a template directive line where the full parser reports an error
+    // (read.documents are the ones before it): for a Go/Helm template that is all the skip below
+    // needs; any other text is parsed in full, for the error's message and position.
+    const stoppedAtTemplate = read.template !== undefined && GO_TEMPLATE.test(text);
+    const parsed: ParsedFile = read.template === undefined || stoppedAtTemplate ? read : parseText(text);
     const lines = new LineIndex(text);
     const ctx: ExtractContext = { path, text, lines, isKnownSidecar: this.isKnownSidecar(policy) };
     const refs: ImageRef[] = [];
@@ -101,12 +109,14 @@ export class FileScanner {
     dedupeAliased(refs);
     let findings: Finding[] = judge(refs, policy, this.options.facts);
     const result: FileResult = { path, refs, findings, ...(format !== undefined ? { format } : {}) };
-    if (parsed.error !== undefined) {
+    if (stoppedAtTemplate) {
+      result.skipped = { path, reason: GO_TEMPLATE_SKIP };
+    } else if (parsed.error !== undefined) {
       const lineStart = text.lastIndexOf('\n', parsed.error.offset - 1) + 1;
       const lineEnd = text.indexOf('\n', parsed.error.offset);
       const errorLine = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
       if (GO_TEMPLATE.test(text)) {
-        result.skipped = { path, reason: 'a Go/Helm template, not plain YAML: scan the rendered output (helm template … | imagedrift scan -)' };
+        result.skipped = { path, reason: GO_TEMPLATE_SKIP };
       } else if (errorLine.includes('{{')) {
         const where = lines.position(parsed.error.offset);
         const partly = refs.length > 0 ? `only the ${refs.length} image reference(s) around them were checked` : 'nothing in it was checked';

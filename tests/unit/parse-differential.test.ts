@@ -5,14 +5,16 @@
 // with the full parsers must give the same references (raw, range, location, style, workload,
 // container, role, via, unresolvable), the same findings, format, skip reason and parse errors at
 // the same positions; the parsed trees must be identical too. Random JSON texts, valid and broken,
-// check the JSON reader the same way (the YAML reader has its own: fast-yaml-fuzz.test.ts).
+// check the JSON reader the same way (the YAML reader has its own: fast-yaml-fuzz.test.ts). Random
+// Go/Helm templates and real files with directive lines slipped in must scan alike too, whether the
+// fast reader stops at a directive line (FastYamlReader.readForScan()) or the full parser reads them.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fastParseJson } from '../../src/parse/fast-json.js';
 import { fastParseYaml } from '../../src/parse/fast-yaml.js';
-import { looksLikeJson, parseSettings, parseText } from '../../src/parse/index.js';
+import { looksLikeJson, parseForScan, parseSettings, parseText } from '../../src/parse/index.js';
 import { parseJson } from '../../src/parse/json.js';
 import { loadDefaultPolicy } from '../../src/policy/load.js';
 import { FileScanner } from '../../src/scan/scan-file.js';
@@ -20,6 +22,7 @@ import { readCheckedSync } from '../../src/sources/files.js';
 // @ts-expect-error a plain ESM script without type declarations
 import { generate } from '../../scripts/gen-synthetic.mjs';
 import { rng } from './fast-yaml-random.js';
+import { randomTemplate, withDirectives } from './fast-yaml-template-random.js';
 
 const here = import.meta.dirname;
 const repo = join(here, '..', '..');
@@ -93,6 +96,7 @@ describe.each(sets)('fast and full parsers agree: %s', (_name, paths) => {
       expect(fast.findings, label).toEqual(full.findings);
       expect(fast.format, label).toBe(full.format);
       expect(fast.skipped, label).toEqual(full.skipped);
+      expect(fast, label).toEqual(full);
       refs += fast.refs.length;
     }
     expect(refs).toBeGreaterThan(20);
@@ -146,6 +150,52 @@ describe('fast and full parsers agree on anchors, aliases and multi-line quoted 
     // An alias is its anchor's node: a reference written once is reported once per container using it.
     expect(fast.refs.map((ref) => `${ref.raw}@${ref.range.start}`)).toContain('registry.example.com/payments/app:latest@' + ANCHORED.indexOf('registry.example.com/payments/app'));
     expect(fast.refs.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+// ---- Go/Helm templates: the fast reader stops at a directive line (FastYamlReader.readForScan()) ----
+
+/** The same GO_TEMPLATE test as src/scan/scan-file.ts's, to count which path each text takes. */
+const GO_TEMPLATE = /\{\{-?\s*(if|range|with|define|include|template|end|else|toYaml|\/\*)/;
+
+describe('fast and full parsers agree through the scanner on Go/Helm templates', () => {
+  const realTexts = sets
+    .flatMap(([, paths]) => paths)
+    .map((path) => readCheckedSync(path, 10 * 1024 * 1024))
+    .flatMap((read) => (read.kind === 'file' && !looksLikeJson(read.text) ? [read.text] : []));
+
+  function compare(texts: Iterable<string>): { stopped: number; stoppedWithRefs: number; fallback: number } {
+    const counts = { stopped: 0, stoppedWithRefs: 0, fallback: 0 };
+    let i = 0;
+    for (const text of texts) {
+      const path = `template-${i++}.yaml`;
+      const { fast, full } = scanBoth(path, text);
+      expect(fast, `${path}\n${text}`).toEqual(full);
+      if (parseForScan(text).template === undefined) continue;
+      if (GO_TEMPLATE.test(text)) {
+        counts.stopped++;
+        if (fast.refs.length > 0) counts.stoppedWithRefs++;
+      } else counts.fallback++;
+    }
+    return counts;
+  }
+
+  it('scans 3000 random Helm-like templates alike, with the fast path on and off', () => {
+    const r = rng(9090);
+    const counts = compare(Array.from({ length: 3000 }, () => randomTemplate(r)));
+    // Every path is taken: the skip straight from the stop (with references from the documents before
+    // it), and the full parser for `{{…}}` placeholders that are no Go/Helm directive.
+    expect(counts.stopped).toBeGreaterThan(1000);
+    expect(counts.stoppedWithRefs).toBeGreaterThan(200);
+    expect(counts.fallback).toBeGreaterThan(3);
+  });
+
+  it('scans 3000 real files with directive lines slipped in alike, with the fast path on and off', () => {
+    const r = rng(9191);
+    const counts = compare(Array.from({ length: 3000 }, () => withDirectives(realTexts[Math.floor(r() * realTexts.length)] ?? '', r)));
+    expect(counts.stopped).toBeGreaterThan(600);
+    expect(counts.stoppedWithRefs).toBeGreaterThan(50);
+    expect(counts.fallback).toBeGreaterThan(50);
   });
 });
 
