@@ -6,17 +6,20 @@
 // It reads line by line and knows only a subset of YAML: block maps and sequences, plain scalars
 // (values may run over several lines), single- and double-quoted scalars (values may run over
 // several lines, folded as YAML folds them: see quotedNextLine()), flow collections (on one line or
-// over several, as CloudFormation templates write `!Join ['', [` … `]]`, trailing commas
-// included), comments, `---`/`...` markers, local tags such as `!Ref` on scalars and collections,
-// anchors on values and aliases to them (an alias is the anchor's very node, as in the full
-// parser's tree), literal and folded block scalars, CRLF and a BOM. Anything else (merge keys,
+// over several, as CloudFormation templates write `!Join ['', [` … `]]`, trailing commas included;
+// entries whose key is a flow collection on one line, such as Go template placeholders
+// `{{ .Version }}`, and plain keys without a value, both of which src/parse/yaml.ts leaves out of
+// the tree: see flowKey()), comments, `---`/`...` markers, local tags such as `!Ref` on scalars and
+// collections, anchors on values and aliases to them (an alias is the anchor's very node, as in the
+// full parser's tree), literal and folded block scalars, CRLF and a BOM. Anything else (merge keys,
 // anchors on keys or empty values or with a tag, aliases to unknown anchors, cycles and aliases to
 // collections that hold aliases, explicit keys, directives, tabs, unusual block scalar headers;
 // inside a flow collection: comments, anchors, aliases, quoted or plain scalars or keys going on
 // over lines, a node on the line after its tag or key, lines not indented past the parent
-// collection) and anything that looks wrong makes it give up and return undefined: the caller then
-// parses the file with the full parser, so errors are always reported by the full parser, at its
-// positions.
+// collection; in a flow collection key: quoted scalars, tags, line breaks, more than 1000
+// characters, the end of the line after it, a value right after its `:`) and anything that looks
+// wrong makes it give up and return undefined: the caller then parses the file with the full
+// parser, so errors are always reported by the full parser, at its positions.
 //
 // Ranges follow the yaml library's rules: a block collection ends where its last value's node ends,
 // and a flow scalar's or flow collection's node end includes the rest of its line (for a flow
@@ -496,7 +499,7 @@ export class FastYamlReader {
       top = this.stack[this.stack.length - 1];
     }
     if (top !== undefined && top.kind === 'seq' && ind === top.indent && !this.isDash(p)) {
-      if (this.templates) this.templateLine(ind, p);
+      if (this.templates) this.templateLine(p);
       this.close(p);
       top = this.stack[this.stack.length - 1];
     }
@@ -507,7 +510,7 @@ export class FastYamlReader {
     if (top === undefined) {
       if (this.templateRoot !== NOT_YET) this.afterTemplateRoot(ind, p);
       if (this.root !== undefined) {
-        if (this.templates && this.root.type !== 'scalar' && this.text.charCodeAt(this.root.nodeRange.start) !== LBRACKET && this.text.charCodeAt(this.root.nodeRange.start) !== LBRACE) this.templateLine(ind, p);
+        if (this.templates && this.root.type !== 'scalar' && this.text.charCodeAt(this.root.nodeRange.start) !== LBRACKET && this.text.charCodeAt(this.root.nodeRange.start) !== LBRACE) this.templateLine(p);
         this.fail('content after the root node');
       }
       if (!this.docOpen) this.docOpen = true;
@@ -519,7 +522,7 @@ export class FastYamlReader {
       return this.rootNode(ind, p);
     }
     if (ind !== top.indent) this.fail('bad indentation or a multi-line scalar');
-    if (this.templates && top.kind === 'map') this.templateLine(ind, p);
+    if (this.templates && top.kind === 'map') this.templateLine(p);
     // A sibling follows an entry or item without a value: that value is empty (and not the last,
     // so where its node ends does not matter).
     if (top.pending) this.resolveEmpty(top, p);
@@ -548,14 +551,14 @@ export class FastYamlReader {
   }
 
   /**
-   * The line at `p` (column `ind`) is where a new entry of the block collection it is at the
+   * The line at `p` is where a new entry of the block collection it is at the
    * column of must start (a map's key, a sequence's `-`), or it follows a complete block collection
    * at the root: a template directive line here is a flow map the full parser cannot take as a
    * node, so it reports an error in this document, unless a later line could still give it a value
    * (see nextLineCloses()). Stops the reader then; returns otherwise.
    */
-  private templateLine(ind: number, p: number): void {
-    if (this.isTemplateLine(p) && this.nextLineCloses(ind)) throw new TemplateStop(p);
+  private templateLine(p: number): void {
+    if (this.isTemplateLine(p) && this.nextLineCloses()) throw new TemplateStop(p);
   }
 
   /**
@@ -571,11 +574,12 @@ export class FastYamlReader {
 
   /**
    * Whether the next line with content after the current one (blank and comment lines skipped)
-   * leaves no way to give a node on the current line (column `ind`) a value: the end of the text, a
-   * document marker, or a line indented no more than `ind` that does not start with `:`, `?` or
-   * `%`. The library takes a `:` on a more indented line after an implicit key as that key's value.
+   * leaves no way to give a node on the current line a value: the end of the text, a
+   * document marker, or a line that does not start with `:`, `?` or `%`. The library takes a `:` on
+   * a more indented line after an implicit key as that key's value; any other more indented line
+   * (`  Manifest: |` after `{{- if .SerializedManifest }}`) is an error in this document too.
    */
-  private nextLineCloses(ind: number): boolean {
+  private nextLineCloses(): boolean {
     const { text, n } = this;
     let pos = this.lineEndIncl;
     while (pos < n) {
@@ -588,7 +592,7 @@ export class FastYamlReader {
       if (k < lce && text.charCodeAt(k) !== HASH) {
         const ch = text.charCodeAt(k);
         if (k === pos && (ch === DASH || ch === DOT) && lce - k >= 3 && text.charCodeAt(k + 1) === ch && text.charCodeAt(k + 2) === ch && (k + 3 === lce || text.charCodeAt(k + 3) === SPACE)) return true;
-        return k - pos <= ind && ch !== COLON && ch !== QUESTION && ch !== PERCENT;
+        return ch !== COLON && ch !== QUESTION && ch !== PERCENT;
       }
       pos = le + 1;
     }
@@ -1155,7 +1159,12 @@ export class FastYamlReader {
     }
   }
 
-  private flow(q: number, depth: number, tag: string | undefined): { node: MapNode | SeqNode; end: number } {
+  /**
+   * A flow collection at `q`. With `inKey` it is (inside) the key of a flow map entry or of a
+   * single-pair map in a flow sequence, which the tree leaves out (src/parse/yaml.ts keeps only
+   * scalar keys): it is only checked, more strictly than a value (see flowKey()).
+   */
+  private flow(q: number, depth: number, tag: string | undefined, inKey = false): { node: MapNode | SeqNode; end: number } {
     if (depth + this.stack.length > MAX_FAST_DEPTH) this.fail('deep nesting', q);
     const { text } = this;
     // The current line changes when the collection goes on below (flowNextLine()).
@@ -1168,37 +1177,59 @@ export class FastYamlReader {
     for (;;) {
       while (i < ce && text.charCodeAt(i) === SPACE) i++;
       if (i >= ce) {
+        if (inKey) this.fail('flow collection key over several lines', q);
         i = this.flowNextLine(q, depth === 0 ? close : -1);
         ce = this.ce;
       }
       // After `[`, `{` or a comma: a trailing comma before the end adds no item (`[a, b,]`); an
       // empty item (`[,]`, `[a,,b]`) is an error, which flowScalar() leaves to the full parser.
       if (text.charCodeAt(i) === close) break;
-      if (isMap) {
-        const key = this.flowScalar(i, true, undefined);
+      const first = text.charCodeAt(i);
+      if (isMap && (first === LBRACE || first === LBRACKET)) {
+        // `{ {x}: v }`, `{{ x }}` (a Go template placeholder): an entry whose key is a flow
+        // collection, with a value or none. The tree leaves the entry out.
+        const key = this.flowKey(i, depth);
+        if (text.charCodeAt(key) === COLON) {
+          i = this.flowPairValue(key, depth, inKey).end;
+          ce = this.ce;
+        } else i = key; // `,` or the closing bracket must follow (checked below)
+      } else if (isMap) {
+        const key = this.flowScalar(i, true, undefined, inKey);
         ce = this.ce;
-        if (key.node.type !== 'scalar' || text.charCodeAt(key.end) !== COLON) this.fail('flow map entry without a value', i);
-        const colon = key.end;
-        if (colon + 1 >= ce) this.fail('node on a later line in a flow collection', colon);
-        if (text.charCodeAt(colon + 1) !== SPACE) this.fail('flow map value not after a space', colon);
-        let v = colon + 1;
-        while (v < ce && text.charCodeAt(v) === SPACE) v++;
-        const value = this.flowItem(v, depth);
-        ce = this.ce;
-        if (text.charCodeAt(value.end) === COLON) this.fail('unexpected : in a flow map', value.end);
         const keyNode = key.node;
         if (keyNode.style === 'plain' && keyNode.value === '<<') this.fail('merge key', i);
-        entries.push({ key: String(keyNode.value), keyRange: { start: keyNode.nodeRange.start, end: keyNode.nodeRange.end }, value: value.node });
-        i = value.end;
+        if (key.end < ce && text.charCodeAt(key.end) === COLON) {
+          const value = this.flowPairValue(key.end, depth, inKey);
+          ce = this.ce;
+          entries.push({ key: String(keyNode.value), keyRange: { start: keyNode.nodeRange.start, end: keyNode.nodeRange.end }, value: value.node });
+          i = value.end;
+        } else {
+          // `{ a }`, `{ .Version }`: a plain key without a value (a null the tree leaves out);
+          // `,` or the closing bracket must follow (checked below).
+          if (keyNode.style !== 'plain') this.fail('flow map entry without a value', i);
+          i = key.end;
+        }
       } else {
-        const item = this.flowItem(i, depth);
+        const item = this.flowItem(i, depth, inKey);
         ce = this.ce;
-        if (text.charCodeAt(item.end) === COLON) this.fail('single-pair map in a flow sequence', item.end);
-        itemsOut.push(item.node);
-        i = item.end;
+        if (item.end < ce && text.charCodeAt(item.end) === COLON) {
+          // `[ {x}: v ]`: a single-pair map whose key is a flow collection (the tree leaves the
+          // pair out); its node runs from the key to the end of the value.
+          if (item.node.type === 'scalar' || (first !== LBRACE && first !== LBRACKET)) this.fail('single-pair map in a flow sequence', item.end);
+          if (text.lastIndexOf('\n', item.end) >= i) this.fail('flow collection key over several lines', i);
+          if (this.flowKey(i, depth) !== item.end) this.fail('flow collection key read twice differently', i);
+          const value = this.flowPairValue(item.end, depth, inKey);
+          ce = this.ce;
+          itemsOut.push({ type: 'map', entries: [], nodeRange: { start: i, end: value.node.nodeRange.end } });
+          i = value.end;
+        } else {
+          itemsOut.push(item.node);
+          i = item.end;
+        }
       }
       while (i < ce && text.charCodeAt(i) === SPACE) i++;
       if (i >= ce) {
+        if (inKey) this.fail('flow collection key over several lines', q);
         i = this.flowNextLine(q, depth === 0 ? close : -1);
         ce = this.ce;
       }
@@ -1222,14 +1253,50 @@ export class FastYamlReader {
   }
 
   /**
-   * A value inside a flow collection: tagged or not, a scalar or a nested flow collection (which
-   * may end on a later line). Returns the offset after it, spaces skipped.
+   * A flow collection at `i` that is the key of an entry (or of a single-pair map in a flow
+   * sequence): checked, then left out of the tree. Returns the offset after it and any spaces,
+   * where only `:`, `,` or the closing bracket may follow. To stay clear of the subtler rules for
+   * implicit keys, the reader gives up on keys over several lines or longer than 1000 characters,
+   * on keys followed by the end of their line, and on anything but plain scalars and flow
+   * collections inside them (no quoted scalars, tags, anchors, aliases or comments).
    */
-  private flowItem(i: number, depth: number): { node: Node; end: number } {
+  private flowKey(i: number, depth: number): number {
+    const { text, ce } = this;
+    const line = this.ls;
+    const key = this.flow(i, depth + 1, undefined, true);
+    if (this.ls !== line) this.fail('flow collection key over several lines', i);
+    if (key.end - i > 1000) this.fail('long flow collection key', i);
+    let end = key.end;
+    while (end < ce && text.charCodeAt(end) === SPACE) end++;
+    if (end >= ce) this.fail('flow collection key at the end of a line', i);
+    const c = text.charCodeAt(end);
+    if (c !== COLON && c !== COMMA && c !== RBRACKET && c !== RBRACE) this.fail('unexpected character after a flow collection key', end);
+    return end;
+  }
+
+  /** The value after the `:` at `colon` of a flow map entry or single-pair map: on this line, after a space. */
+  private flowPairValue(colon: number, depth: number, inKey: boolean): { node: Node; end: number } {
+    const { text, ce } = this;
+    if (colon + 1 >= ce) this.fail('node on a later line in a flow collection', colon);
+    if (text.charCodeAt(colon + 1) !== SPACE) this.fail('flow map value not after a space', colon);
+    let v = colon + 1;
+    while (v < ce && text.charCodeAt(v) === SPACE) v++;
+    const value = this.flowItem(v, depth, inKey);
+    if (text.charCodeAt(value.end) === COLON) this.fail('unexpected : in a flow map', value.end);
+    return value;
+  }
+
+  /**
+   * A value inside a flow collection: tagged or not, a scalar or a nested flow collection (which
+   * may end on a later line). Returns the offset after it, spaces skipped. In a key (`inKey`),
+   * tags are left to the full parser.
+   */
+  private flowItem(i: number, depth: number, inKey = false): { node: Node; end: number } {
     const { text, ce } = this;
     let tag: string | undefined;
     let at = i;
     if (text.charCodeAt(at) === BANG) {
+      if (inKey) this.fail('tag in a flow collection key', at);
       const tagEnd = this.tagEnd(at);
       tag = text.slice(at, tagEnd);
       at = tagEnd;
@@ -1240,23 +1307,24 @@ export class FastYamlReader {
     }
     const ch = text.charCodeAt(at);
     if (ch === LBRACKET || ch === LBRACE) {
-      const nested = this.flow(at, depth + 1, tag);
+      const nested = this.flow(at, depth + 1, tag, inKey);
       const nestedCe = this.ce;
       let end = nested.end;
       while (end < nestedCe && text.charCodeAt(end) === SPACE) end++;
       return { node: nested.node, end };
     }
-    return this.flowScalar(at, false, tag);
+    return this.flowScalar(at, false, tag, inKey);
   }
 
   /** A scalar inside a flow collection at `i`; `end` is the offset after it and any spaces. */
-  private flowScalar(i: number, isKey: boolean, tag: string | undefined): { node: ScalarNode; end: number } {
+  private flowScalar(i: number, isKey: boolean, tag: string | undefined, inKey = false): { node: ScalarNode; end: number } {
     const { text, ce } = this;
     if (i >= ce) this.fail('node on a later line in a flow collection', i);
     const ch = text.charCodeAt(i);
     let node: ScalarNode;
     let after: number;
     if (ch === DQUOTE || ch === SQUOTE) {
+      if (inKey) this.fail('quoted scalar in a flow collection key', i);
       const quoted = ch === DQUOTE ? this.doubleQuoted(i, ce) : this.singleQuoted(i, ce);
       node = this.scalar(isKey ? quoted.value : detach(quoted.value), i + 1, quoted.end - 1, i, quoted.end, ch === DQUOTE ? 'double' : 'single', tag);
       after = quoted.end;

@@ -65,6 +65,22 @@ function aliasCount(file: ParsedFile): number {
   return aliases;
 }
 
+/**
+ * How many maps of a tree had an entry with a flow collection as its key, which the tree leaves
+ * out: a flow map whose first entry's key is one (`{{ x }}`), or a single-pair map in a flow
+ * sequence (the only map that starts with `[`, or that starts with `{` and ends after its `}`).
+ */
+function collectionKeyCount(text: string, file: ParsedFile): number {
+  const visit = (node: Node | undefined): number => {
+    if (node === undefined || node.type === 'scalar') return 0;
+    if (node.type === 'seq') return node.items.reduce((sum, item) => sum + visit(item), 0);
+    const source = text.slice(node.nodeRange.start, node.nodeRange.end);
+    const counted = /^(\{\s*[{[]|\[)/.test(source) || (source.startsWith('{') && !source.endsWith('}')) ? 1 : 0;
+    return node.entries.reduce((sum, entry) => sum + visit(entry.value), counted);
+  };
+  return file.documents.reduce((sum, doc) => sum + visit(doc.root), 0);
+}
+
 function yamlFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -151,6 +167,24 @@ describe('fast YAML reader, differential on random texts', () => {
     expect(accepted).toBeGreaterThan(CASES * 0.2);
     // The fast reader must take many multi-line quoted scalars, not give up on every one.
     expect(multiLine).toBeGreaterThan(CASES * 0.2);
+  });
+
+  it(`agrees with the full parser on ${CASES} random texts full of Go template placeholders and flow collection keys`, () => {
+    const r = rng(SEED + 5);
+    const failures: string[] = [];
+    let accepted = 0;
+    let keys = 0;
+    for (let i = 0; i < CASES && failures.length < 5; i++) {
+      const text = randomYaml(r, i % 2 === 0 ? { placeholders: 0.4, collectionKeys: 0.3 } : { placeholders: 0.3, collectionKeys: 0.5, multiLineFlows: 0.6, extraFlows: 0.3 });
+      if (!check(text, `case ${i}`, failures)) continue;
+      accepted++;
+      const fast = new FastYamlReader(text).read();
+      if (!(fast instanceof Unsupported)) keys += collectionKeyCount(text, fast);
+    }
+    expect(failures).toEqual([]);
+    expect(accepted).toBeGreaterThan(CASES * 0.15);
+    // The fast reader must take many of them, not give up on every one.
+    expect(keys).toBeGreaterThan(CASES * 0.15);
   });
 
   it(`agrees with the full parser on ${CASES} random texts full of anchors and aliases`, () => {

@@ -1,8 +1,9 @@
 // Random YAML for the fast reader's differential tests: documents in the block style manifests are
 // written in (maps, sequences at and beyond their key's column, compact `- key:` items, tags, flow
 // collections on one line or over several, every scalar style (quoted ones over several lines too),
-// block scalars, anchors and aliases, comments at every indentation, blank lines with spaces, CRLF), and line-level
-// mutations of them that break or bend the rules. Seeded: the same seed gives the same texts.
+// block scalars, anchors and aliases, comments at every indentation, blank lines with spaces, CRLF, Go
+// template placeholders such as `{{ .Values.x }}`, which YAML reads as flow maps whose key is a flow map),
+// and line-level mutations of them that break or bend the rules. Seeded: the same seed gives the same texts.
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -25,7 +26,7 @@ const RISKY_WORDS = [' lead', 'trail ', 'tab\there', '#hash', '- dash', 'colon: 
 const TAGS = ['!Ref', '!Sub', '!If', '!GetAtt', '!Join', '!Base64', '!Select', '!Split', '!FindInMap', '!Equals'];
 const RISKY_TAGS = ['!!str', '!', '!a!b', '!<x>', '!Ref!', '!%41'];
 const KEYS = ['name', 'image', 'Image', 'spec', 'containers', 'a', 'b c', '"quoted"', "'single'", '1', 'true', '~', 'null', 'x', 'Resources', '1.0', '"a:b"'];
-const RISKY_KEYS = ['key with: colon', '- k', '<<', '? q', '"open', '&a k', '!Ref k', '[a]', '{a: b}', '"multi\n  line"', "'multi\n\n  line'"];
+const RISKY_KEYS = ['key with: colon', '- k', '<<', '? q', '"open', '&a k', '!Ref k', '[a]', '{a: b}', '"multi\n  line"', "'multi\n\n  line'", '{{ x }}', '{{x}}'];
 
 function tagText(r: Rand): string {
   return chance(r, 0.02) ? pick(r, RISKY_TAGS) : pick(r, TAGS);
@@ -45,6 +46,7 @@ function quoteSingle(s: string): string {
 }
 
 function scalarText(r: Rand): string {
+  if (placeholderShare > 0 && chance(r, placeholderShare)) return placeholderText(r, 0);
   const s = plain(r);
   const style = r();
   if (style < 0.55) return s;
@@ -113,6 +115,52 @@ function multiLineQuoted(r: Rand, indent: number): string {
   }
   return text + (double ? '"' : "'");
 }
+/** Share of the scalars (in block and flow context) written as Go template placeholders; see randomYaml(). */
+let placeholderShare = 0;
+/** Share of the flow map keys written as flow collections (placeholders mostly); see randomYaml(). */
+let collectionKeyShare = 0;
+
+/** What goes between the braces of a placeholder: to YAML, mostly a plain scalar (a key without a value). */
+const PLACEHOLDER_BODIES = ['x', '.Version', '.Values.image', '.A.B', '$x', 'region', 'cluster_name', 'include "chart.labels" . | nindent 4', 'toYaml .Values.x', '$x := 1', 'x | quote', 'printf "%s-%s" .a .b', '-x', '.', '1', 'true', '~', 'a b  c', 'http://h/p', 'x:y', 'a#b', 'é', '😀'];
+/** Bodies that YAML reads otherwise, or that are errors: quoted, tagged, anchored, commented, indicators. */
+const RISKY_PLACEHOLDER_BODIES = ['"q"', "'q'", '!t x', '&a x', '*a', 'x # c', '? x', '- x', ':x', 'x:', 'a: b', 'a, b', 'x,', ',x', '[a]', '{a}', '<<', '|', '>', '%x', '@x', '`x', 'x\ty', '#x'];
+
+/**
+ * A Go template placeholder, `{{ x }}` and the like: to YAML a flow map whose one entry has a flow
+ * map as its key (and no value), which the tree leaves out. Mostly written as templates write them,
+ * with and without spaces; now and then with a value (`{ {x}: v }`), a flow sequence as a key, keys
+ * nested deeper, more entries, text after the key that YAML does not allow, a line break in or
+ * after the key (`nl`, inside a flow collection over several lines), or a very long key.
+ */
+function placeholderText(r: Rand, depth: number, nl?: () => string): string {
+  const sp = (): string => pick(r, ['', ' ', ' ', '  ']);
+  const body = (): string => (chance(r, 0.06) ? pick(r, RISKY_PLACEHOLDER_BODIES) : pick(r, PLACEHOLDER_BODIES));
+  const br = (p: number, otherwise: string): string => (nl !== undefined && chance(r, p) ? nl() : otherwise);
+  let key: string;
+  const k = r();
+  if (k < 0.55) key = `{${sp()}${body()}${sp()}}`;
+  else if (k < 0.65) key = `[${sp()}${body()}${sp()}]`;
+  else if (k < 0.72) key = `{${sp()}${body()},${sp()}${body()}${sp()}}`;
+  else if (k < 0.79) key = `{${sp()}${body()}: ${chance(r, 0.5) ? plain(r) : `{${body()}}`}${sp()}}`;
+  else if (k < 0.84) key = `[${sp()}${body()},${sp()}${chance(r, 0.5) ? `{${body()}}` : `[${body()}]`}${sp()}]`;
+  else if (k < 0.9 && depth < 2) key = placeholderText(r, depth + 1);
+  else if (k < 0.93) key = pick(r, ['{}', '[]', '{ }', '[ ]']);
+  else if (k < 0.95) key = `{${'x'.repeat(pick(r, [990, 1000, 1030]))}}`;
+  else if (k < 0.97) key = `{ ${body()}${br(0.8, ' ')}${body()} }`;
+  else key = `{${body()}}${pick(r, ['}', '{', ' x', 'x', '"', ' #'])}`;
+  // What follows the key inside the outer braces: nothing (`{{ x }}`), a value, more entries.
+  const f = r();
+  let rest = '';
+  if (f < 0.15) rest = `${sp()}:${br(0.1, ' ')}${chance(r, 0.2) && depth < 2 ? placeholderText(r, depth + 1) : scalarText(r)}`;
+  else if (f < 0.2) rest = `${br(0.5, '')}:${chance(r, 0.5) ? ' ' : ''}${plain(r)}`;
+  else if (f < 0.27) rest = `,${br(0.3, ' ')}${chance(r, 0.5) ? `${keyText(r)}: ${scalarText(r)}` : pick(r, PLACEHOLDER_BODIES)}`;
+  else if (f < 0.3) rest = `,${br(0.3, ' ')}{${body()}}`;
+  else if (f < 0.33) rest = ',';
+  if (chance(r, 0.05)) rest += br(0.9, '');
+  const open = chance(r, 0.9) ? `{${sp()}` : '[';
+  return `${open}${key}${rest}${open === '[' ? ']' : `${sp()}}`}`;
+}
+
 /** Share of the values that are certainly flow collections (others may be too); see randomYaml(). */
 let extraFlowShare = 0;
 
@@ -142,10 +190,17 @@ function flowText(r: Rand, depth: number, parent?: number): string {
   const count = Math.floor(r() * (multi ? 5 : 4));
   const parts: string[] = [];
   for (let i = 0; i < count; i++) {
-    let value = depth < 2 && chance(r, multi ? 0.3 : 0.2) ? flowText(r, depth + 1, multi ? parent : undefined) : scalarText(r);
+    let value = depth < 2 && chance(r, multi ? 0.3 : 0.2) ? flowText(r, depth + 1, multi ? parent : undefined) : placeholderShare > 0 && chance(r, placeholderShare) ? placeholderText(r, 0, multi ? nl : undefined) : scalarText(r);
     // a plain scalar going on on the next line (folded into one), or a line that is not a value
     if (multi && chance(r, 0.03)) value += `${nl()}${pick(r, ['more', 'x: y', '- z', '"q"', '# c'])}`;
     if (chance(r, 0.15)) value = `${tagText(r)}${maybe(0.05, ' ')}${value}`;
+    if (collectionKeyShare > 0 && chance(r, collectionKeyShare)) {
+      // a flow collection as the key of a flow map entry, or of a single-pair map in a flow sequence
+      const key = chance(r, 0.6) ? placeholderText(r, 1, multi ? nl : undefined) : pick(r, ['[a, b]', '{a: b}', '[x]', '{x}', '{ .A.B }', '[{x}: y]', '[[a]]', '{}', '!Ref [a]', '&k [a]', '["q"]']);
+      const colon = chance(r, 0.15) ? pick(r, ['', ',', ' ', '  :  ', ':', `${maybe(0.5)}:`]) : ': ';
+      parts.push(isMap && chance(r, 0.2) ? `${key}` : `${key}${colon}${chance(r, 0.1) ? '' : value}`);
+      continue;
+    }
     parts.push(isMap ? `${keyText(r)}${maybe(0.03)}:${maybe(0.04, ' ')}${value}` : value);
   }
   const sep = (): string => {
@@ -221,6 +276,11 @@ function valueText(r: Rand, out: Out, indent: number, depth: number, inSeq: bool
   if (extraFlowShare > 0 && chance(r, extraFlowShare)) {
     if (chance(r, 0.7)) out.lines[out.lines.length - 1] += ` ${tag}${flowText(r, 0, indent)}${trailer(r)}`;
     else out.lines.push(`${' '.repeat(indent + pick(r, [1, 2, 4]))}${tag}${flowText(r, 0, indent)}${trailer(r)}`);
+    return;
+  }
+  if (placeholderShare > 0 && chance(r, placeholderShare / 3)) {
+    // a placeholder as a value, now and then over several lines
+    out.lines[out.lines.length - 1] += ` ${tag}${placeholderText(r, 0, chance(r, 0.3) ? () => flowBreak(r, indent) : undefined)}${trailer(r)}`;
     return;
   }
   if (depth > 3 || x < 0.45) {
@@ -325,18 +385,23 @@ function documentText(r: Rand): string {
  * is the share of flow collections written over several lines (default 0.25), `extraFlows` the
  * share of values made flow collections before any other choice (default 0), `multiLineQuoted`
  * the share of scalar values written as quoted scalars over several lines (default 0.03),
- * `anchors` the share of values with an anchor and of values that are aliases (default 0.03).
+ * `anchors` the share of values with an anchor and of values that are aliases (default 0.03),
+ * `placeholders` the share of scalars written as Go template placeholders (`{{ x }}`, default 0),
+ * `collectionKeys` the share of flow map keys (and flow sequence items) written as flow
+ * collections followed by `: value` (default 0).
  */
-export function randomYaml(r: Rand, options: { multiLineFlows?: number; extraFlows?: number; multiLineQuoted?: number; anchors?: number } = {}): string {
-  const saved = [multiLineShare, extraFlowShare, multiLineQuotedShare, anchorShare] as const;
+export function randomYaml(r: Rand, options: { multiLineFlows?: number; extraFlows?: number; multiLineQuoted?: number; anchors?: number; placeholders?: number; collectionKeys?: number } = {}): string {
+  const saved = [multiLineShare, extraFlowShare, multiLineQuotedShare, anchorShare, placeholderShare, collectionKeyShare] as const;
   multiLineShare = options.multiLineFlows ?? 0.25;
   extraFlowShare = options.extraFlows ?? 0;
   multiLineQuotedShare = options.multiLineQuoted ?? 0.03;
   anchorShare = options.anchors ?? 0.03;
+  placeholderShare = options.placeholders ?? 0;
+  collectionKeyShare = options.collectionKeys ?? 0;
   try {
     return randomText(r);
   } finally {
-    [multiLineShare, extraFlowShare, multiLineQuotedShare, anchorShare] = saved;
+    [multiLineShare, extraFlowShare, multiLineQuotedShare, anchorShare, placeholderShare, collectionKeyShare] = saved;
   }
 }
 

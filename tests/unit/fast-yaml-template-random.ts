@@ -64,7 +64,12 @@ export const OTHER_DIRECTIVES = [
 const FOLLOWERS = [': value', '  : value', '    : v', ':', '? key', '- item', '  - item', 'key: v', '  key: v', '%YAML 1.2', '---', '...', '# c', '  # c', '', '   ', 'more', '  more', '"q"', '&a b', '*a', '!Ref x', '{{ y }}', '  {{ y }}', '|', '[a]', '{a: b}'];
 
 const KEYS = ['name', 'image', 'labels', 'app', 'replicas', 'env', 'value', 'port', 'Image', 'command'];
-const VALUES = ['nginx:1.25', 'registry.example.com/team/app:v1', '3', 'true', '"quoted"', "'single'", '{{ .Values.image }}', '"{{ .Values.tag }}"', 'a {{ .Values.x }} b', '[a, b]', '{a: 1}', '!Ref Image', '~', ''];
+/**
+ * Placeholders as values (`replicas: {{replicas}}`): to YAML flow maps whose key is a flow map (the
+ * fast reader reads them), and some it gives up on or that are errors.
+ */
+const PLACEHOLDER_VALUES = ['{{x}}', '{{ x }}', '{{ .A.B }}', '{{.Version}}', '{{ include "x" . | nindent 4 }}', '{{ $v := 1 }}', '[{{x}}, y]', '[ {{ x }}: v ]', '{ {{ x }}: v, k: w }', '{{ x }}: v', '{{ {{ x }} }}', '{{ "q" }}', '{{- x }}', 'x-{{ y }}', '[a,\n      {{ b }}]'];
+const VALUES = ['nginx:1.25', 'registry.example.com/team/app:v1', '3', 'true', '"quoted"', "'single'", '{{ .Values.image }}', '"{{ .Values.tag }}"', 'a {{ .Values.x }} b', '[a, b]', '{a: 1}', '!Ref Image', '~', '', ...PLACEHOLDER_VALUES];
 
 function directive(r: Rand): string {
   return chance(r, 0.85) ? pick(r, PLAIN_DIRECTIVES) : pick(r, OTHER_DIRECTIVES);

@@ -113,7 +113,9 @@ describe('template stop: the full parser reports an error in the same document',
 });
 
 function pickOptions(i: number): Parameters<typeof randomYaml>[1] {
-  switch (i % 4) {
+  switch (i % 5) {
+    case 4:
+      return { placeholders: 0.4, collectionKeys: 0.3 };
     case 1:
       return { multiLineFlows: 0.5, extraFlows: 0.3 };
     case 2:
@@ -199,6 +201,9 @@ const STOPPED: Array<[string, string, number]> = [
   ['an item position of an indented sequence', 'image: x\na:\n  - b\n  {{ end }}\n', 0],
   ['an indented first line followed by a key', '    {{ x }}\nimage: a\n', 0],
   ['a first line followed by blank lines and more', '{{ x }}\n\n   \n{{- end }}\nimage: a\n', 0],
+  ['a key position followed by a more indented entry, after a placeholder value', 'image: nginx\nmeta:\n  version: {{ .Version }}\n{{- if .Extra }}\n  extra: |\n    text\n{{- end }}\nb: 1\n', 0],
+  ['a key position followed by a more indented line after a comment', 'image: nginx\n{{ end }}\n    # c\n  more\n', 0],
+  ['an item position followed by a more indented item', 'items:\n- a\n{{- range .X }}\n  - b\n', 0],
 ];
 
 describe('template stop: positions where a directive line is an error', () => {

@@ -3,7 +3,7 @@
 // blank lines move), and what it must leave to the full parser (which then reports any error at
 // its own position).
 import { describe, expect, it } from 'vitest';
-import { Schema } from 'yaml';
+import { parseAllDocuments, Schema } from 'yaml';
 import type { ScalarTag } from 'yaml';
 import { FastYamlReader, MAYBE_TYPED, Unsupported } from '../../src/parse/fast-yaml.js';
 import { parseText } from '../../src/parse/index.js';
@@ -11,6 +11,26 @@ import { detach } from '../../src/parse/tree.js';
 import { parseYaml } from '../../src/parse/yaml.js';
 
 const plain = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `number:${String(v)}` : Object.is(v, -0) ? 'number:-0' : v));
+
+/**
+ * Go template placeholders (`{{ .Version }}`): to YAML, flow maps whose entry has a flow map as its
+ * key, which the tree leaves out (src/parse/yaml.ts keeps scalar keys only); and other flow
+ * collections as keys.
+ */
+const PLACEHOLDERS: Array<[string, string]> = [
+  [
+    'Go template placeholders as values',
+    'metadata:\n  name: {{ .Values.name }}\n  Version: {{ .Version }}\nspec:\n  replicas: {{replicas}}\n  region: {{region}} # c\n      # deeper\n  args: ["--region={{region}}", {{ x }}, {{x}}]\n  cmd: a{{b}} {{ c }}\n  env:\n  - {{ include "env" . | nindent 4 }}\n  - name: X\n    value: {{ $x := 1 }}\n  image: {{-x}}\n  more: {{.A.B}}\n',
+  ],
+  ['flow collections as keys of flow map entries, with values or without', 'a: { {x}: v, [a, b]: c, {{ y }}: {{ z }}, k: w, {} , []: [1] }\nb: { {x} : v }\nc: {{{x}}}\nd: {{ x }, y}\ne: {{}}\nf: {[]}\n'],
+  ['flow collections as keys of single-pair maps in flow sequences', 'a: [ {x}: v, [a]: [b], {{ x }}: {y: z}, w ]\nb: [{{x}}: 1]\nc: [[[a]: b]: c]\n'],
+  ['plain keys without values in flow maps (left out of the tree)', 'a: { b }\nc: { d, e: f, g }\nh: {i,\n  j: k\n  }\n'],
+  [
+    'placeholders in flow collections over several lines',
+    'a: [\n    {{ x }},\n    { {y}: [1,\n      2] },\n    [z]: w,\n    {a}: [b,\n      c], d\n  ]\nb: {\n  {{ x }}: v,\n  k: {{y}}\n  }\n',
+  ],
+  ['placeholders as a root node, below their key and tagged', '{{ x }}\n---\na:\n  {{ .Values.x }}\nb: !Sub {{ y }}\nc: &p {{ z }}\nd: *p\n'],
+];
 
 const READ: Array<[string, string]> = [
   ['a Deployment', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        args: ["--port", "8080"]\n      - name: proxy\n        image: "envoyproxy/envoy:v1.30.1" # pinned later\n'],
@@ -68,6 +88,7 @@ const READ: Array<[string, string]> = [
   ],
   ['aliases in every document to its own anchors', 'a: &x 1\nb: *x\n---\n- &x two\n- *x\n'],
   ['a quoted scalar over several lines followed by trailing comments', 'k:\n  a: "x\n    y"\n  # at the key\nb: "1\n  2"\n  # deeper\n\nc: 3\n'],
+  ...PLACEHOLDERS,
 ];
 
 const GIVE_UP: Array<[string, string, RegExp]> = [
@@ -137,7 +158,29 @@ const GIVE_UP: Array<[string, string, RegExp]> = [
   ['an unclosed flow collection (an error)', 'a: [1, 2\nb: 3\n', /plain scalar at the end of a line/],
   ['an unclosed flow collection before less indented lines (an error)', 'a: [1, 2,\nb: 3\n', /not indented past its parent/],
   ['text after the root (an error)', 'text\nmore: 1\n', /content after the root node/],
-  ['Helm template syntax (an error or a map in a map)', 'name: {{ .Values.name }}\n', /unsupported node in a flow collection/],
+  ['a quoted scalar in a placeholder', 'name: {{ "x" }}\n', /quoted scalar in a flow collection key/],
+  ['a tag in a placeholder', 'a: {{ !t x }}\n', /unsupported node in a flow collection/],
+  ['a tag on a value in a placeholder', 'a: {{ k: !t x }}\n', /tag in a flow collection key/],
+  ['something in a flow collection key after a plain scalar (an error)', 'a: [x{{y}}]\n', /unexpected character in a flow collection/],
+  ['an anchor in a placeholder', 'a: {{ &x y }}\n', /unsupported node in a flow collection/],
+  ['an alias in a placeholder', 'a: &x 1\nb: {{ *x }}\n', /unsupported node in a flow collection/],
+  ['an explicit key in a placeholder', 'a: {{ ? x }}\n', /unsupported node in a flow collection/],
+  ['a dash and a space in a placeholder (an error)', 'a: {{- x }}\n', /unsupported node in a flow collection/],
+  ['a comment in a placeholder', 'a: {{ x # c\n  }}\n', /comment inside a flow collection/],
+  ['a flow collection key over several lines', 'a: { {x,\n    y}: v }\n', /over several lines/],
+  ['a plain scalar in a flow collection key going on over lines', 'a: { {x\n    y}: v }\n', /plain scalar at the end of a line/],
+  ['a flow collection key followed by the end of its line', 'a: { {x}\n    : v }\n', /at the end of a line/],
+  ['a value right after the colon of a flow collection key', 'a: { {x}:v }\n', /not after a space/],
+  ['a flow collection key followed by text (an error)', 'a: { {x} y }\n', /unexpected character after a flow collection key/],
+  ['a placeholder followed by a brace (an error)', 'a: {{x}}}\n', /unexpected text after a value/],
+  ['a placeholder followed by a colon', 'a: {{x}}: v\n', /unexpected text after a value/],
+  ['a long flow collection key', `a: {{${'x'.repeat(1100)}}}\n`, /long flow collection key/],
+  ['a placeholder as a block map key', 'a: 1\n{{ x }}: v\n', /not a key/],
+  ['a placeholder as the first key of a block map', 'a:\n  {{ x }}: v\n', /unexpected text after a value/],
+  ['a tagged flow collection key in a flow sequence', 'a: [!t {x}: v]\n', /single-pair map in a flow sequence/],
+  ['a flow collection key over several lines in a flow sequence', 'a: [{x,\n    y}: v]\n', /over several lines/],
+  ['an empty value after a flow collection key', 'a: [{x}: ]\n', /unsupported node in a flow collection/],
+  ['a quoted key without a value', 'a: { "b" }\n', /flow map entry without a value/],
 ];
 
 describe('fast YAML reader', () => {
@@ -244,6 +287,30 @@ describe('fast YAML reader', () => {
       expect(d).toBe(c);
       expect(a).toMatchObject({ value: 'payments-prod', range: { start: 7, end: 20 } });
     }
+  });
+
+  it.each(PLACEHOLDERS)('reads %s without any error or warning of the full parser', (_name, text) => {
+    const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false, strict: false, merge: false });
+    expect(docs.flatMap((doc) => [...doc.errors, ...doc.warnings].filter((w) => w.code !== 'TAG_RESOLVE_FAILED'))).toEqual([]);
+  });
+
+  it('leaves out the entries whose key is a flow collection, and keeps the collection with its range', () => {
+    const text = 'image: {{ .Values.image }} # c\nargs: [{{x}}, y, {a}: b]\nenv: { {x}: 1, k: v }\n';
+    const parsed = new FastYamlReader(text).read();
+    if (parsed instanceof Unsupported) throw new Error(parsed.reason);
+    const root = parsed.documents[0]?.root;
+    if (root?.type !== 'map') throw new Error('expected a map');
+    const [image, args, env] = root.entries.map((entry) => entry.value);
+    expect(image).toMatchObject({ type: 'map', entries: [] });
+    expect(text.slice(image?.nodeRange.start, image?.nodeRange.end)).toBe('{{ .Values.image }}');
+    if (args?.type !== 'seq') throw new Error('expected a sequence');
+    expect(args.items.map((item) => [item.type, text.slice(item.nodeRange.start, item.nodeRange.end)])).toEqual([
+      ['map', '{{x}}'],
+      ['scalar', 'y'],
+      ['map', '{a}: b'],
+    ]);
+    expect(env).toMatchObject({ type: 'map', entries: [{ key: 'k', value: { value: 'v' } }] });
+    expect(plain(parsed)).toBe(plain(parseYaml(text)));
   });
 
   it('copies string values so that they do not keep the text alive', () => {

@@ -7,7 +7,8 @@
 // the same positions; the parsed trees must be identical too. Random JSON texts, valid and broken,
 // check the JSON reader the same way (the YAML reader has its own: fast-yaml-fuzz.test.ts). Random
 // Go/Helm templates and real files with directive lines slipped in must scan alike too, whether the
-// fast reader stops at a directive line (FastYamlReader.readForScan()) or the full parser reads them.
+// fast reader stops at a directive line (FastYamlReader.readForScan()) or the full parser reads them,
+// and so must random YAML full of `{{ x }}` placeholders (flow maps whose key is a flow map).
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -21,7 +22,7 @@ import { FileScanner } from '../../src/scan/scan-file.js';
 import { readCheckedSync } from '../../src/sources/files.js';
 // @ts-expect-error a plain ESM script without type declarations
 import { generate } from '../../scripts/gen-synthetic.mjs';
-import { rng } from './fast-yaml-random.js';
+import { randomYaml, rng } from './fast-yaml-random.js';
 import { randomTemplate, withDirectives } from './fast-yaml-template-random.js';
 
 const here = import.meta.dirname;
@@ -188,6 +189,14 @@ describe('fast and full parsers agree through the scanner on Go/Helm templates',
     expect(counts.stopped).toBeGreaterThan(1000);
     expect(counts.stoppedWithRefs).toBeGreaterThan(200);
     expect(counts.fallback).toBeGreaterThan(3);
+  });
+
+  it('scans 2000 random texts full of Go template placeholders alike, with the fast path on and off', () => {
+    const r = rng(9292);
+    const texts = Array.from({ length: 2000 }, () => randomYaml(r, { placeholders: 0.4, collectionKeys: 0.3 }));
+    compare(texts);
+    // The fast reader takes many of them (placeholders are flow maps whose key is a flow map).
+    expect(texts.filter((text) => /\{\s*\{/.test(text) && fastParseYaml(text) !== undefined).length).toBeGreaterThan(300);
   });
 
   it('scans 3000 real files with directive lines slipped in alike, with the fast path on and off', () => {
