@@ -76,7 +76,7 @@ read, or with --resolve a reference could not be checked).`,
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
         const outputs = resolveOutputs(flags.format, flags.output);
-        const [setup, { relativeTo, scanPaths }] = await Promise.all([setupRun(flags), import('../scan/scan.js')]);
+        const [setup, { releaseFindings, relativeTo, scanPaths }] = await Promise.all([setupRun(flags), import('../scan/scan.js')]);
         const relativePath = (path: string) => relativeTo(setup.root, path);
         const options = {
           policy: setup.policy,
@@ -93,7 +93,9 @@ read, or with --resolve a reference could not be checked).`,
           // Pass 1 finds the references; the registries are asked once per unique one; pass 2
           // judges every file with those facts, under the same policy, exceptions and suppressions.
           const refs: ImageRef[] = [];
-          await scanPaths(paths, { ...options, onFile: (file) => refs.push(...file.refs) });
+          const first = await scanPaths(paths, { ...options, onFile: (file) => refs.push(...file.refs) });
+          // Only its references are needed: its findings (judged without registry facts) go.
+          releaseFindings(first.findings);
           const { gatherFacts } = await import('../scan/resolve-phase.js');
           const created = await resolverFrom(flags, (message) => void process.stderr.write(`imagedrift: warning: ${message}\n`));
           try {

@@ -104,6 +104,11 @@ export class FindingStore implements FindingList {
     return this.spilled === 0 ? this.held : this;
   }
 
+  /** Releases the temporary file of a list the run no longer needs (nothing to do for an array). */
+  static release(list: FindingList): void {
+    if (list instanceof FindingStore) list.close();
+  }
+
   /** Releases the temporary file. */
   close(): void {
     if (this.closed) return;

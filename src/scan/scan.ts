@@ -2,7 +2,7 @@
 // by the pure FileScanner, gathered into one ScanResult that every reporter reads, with the
 // findings about the policy itself (expired exceptions) at the end.
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import type { FileResult, Finding, ScanResult, Severity, Skipped, Summary } from '../core/types.js';
+import type { FileResult, Finding, FindingList, ScanResult, Severity, Skipped, Summary } from '../core/types.js';
 import { POLICY_FILE_NAMES } from '../policy/load.js';
 import { isExpired, pathFilter } from '../policy/match.js';
 import type { Exception, Policy } from '../policy/types.js';
@@ -69,6 +69,11 @@ export function summarise(findings: Iterable<Finding>, summary: Summary): Summar
   const counted: Summary = { ...summary, bySeverity: { error: 0, warning: 0, note: 0 } satisfies Record<Severity, number>, byRule: {} };
   countFindings(findings, counted);
   return counted;
+}
+
+/** Frees the temporary file behind a scan's findings, when the run no longer needs them. */
+export function releaseFindings(findings: FindingList): void {
+  FindingStore.release(findings);
 }
 
 export async function scanPaths(paths: readonly string[], options: RunOptions): Promise<ScanResult> {

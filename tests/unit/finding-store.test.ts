@@ -11,7 +11,7 @@ import { loadDefaultPolicy } from '../../src/policy/load.js';
 import { REPORTERS } from '../../src/report/index.js';
 import type { FormatName } from '../../src/report/index.js';
 import { FindingStore } from '../../src/scan/finding-store.js';
-import { relativeTo, scanPaths } from '../../src/scan/scan.js';
+import { releaseFindings, relativeTo, scanPaths } from '../../src/scan/scan.js';
 
 function finding(i: number, note = ''): Finding {
   return {
@@ -74,6 +74,19 @@ describe('FindingStore', () => {
     expect([...store].length).toBe(10);
     store.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('releasing a list the run no longer needs', () => {
+  it('closes a spilled store and leaves an array alone', () => {
+    const store = new FindingStore(1);
+    for (let i = 0; i < 5; i++) store.push(finding(i));
+    const list = store.result();
+    releaseFindings(list);
+    expect(() => [...list]).toThrow(/closed/);
+    const array = [finding(0)];
+    releaseFindings(array);
+    expect([...array]).toEqual([finding(0)]);
   });
 });
 
