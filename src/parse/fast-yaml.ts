@@ -668,9 +668,7 @@ export class FastYamlReader {
     }
     if (ch === LBRACKET || ch === LBRACE) {
       if (tag !== undefined) this.fail('tag on a line of its own');
-      const flow = this.flowValue(p, frame.indent, undefined); // the reader is now on its last line
-      this.setValue(frame, flow, this.lineEndIncl, true);
-      return this.lineEndIncl;
+      return this.flowEntryValue(frame, p, undefined);
     }
     const key = this.scalarOrKey(p, undefined, frame.indent);
     if (key.colon === NOT_YET) {
@@ -686,33 +684,16 @@ export class FastYamlReader {
 
   /** `- …` at the sequence's column. */
   private seqItem(frame: Frame, p: number, leadingComments = false): number {
-    const { text, ce } = this;
-    let q = p + 1;
-    while (q < ce && text.charCodeAt(q) === SPACE) q++;
-    frame.pending = true;
-    frame.emptyPos = q;
-    frame.pendingComment = leadingComments;
-    if (q === ce) return this.lineEndIncl;
-    if (text.charCodeAt(q) === HASH) {
-      frame.pendingComment = true;
-      return this.lineEndIncl;
-    }
+    const q = this.valueStart(frame, p, leadingComments);
+    if (q === undefined) return this.lineEndIncl;
     const column = q - this.ls;
     if (this.isDash(q)) {
       const seq = this.seqNode(q, undefined);
       this.setValue(frame, seq, 0, false);
       return this.openSeq(seq, column, q);
     }
-    const ch = text.charCodeAt(q);
-    if (ch === BANG) return this.taggedValue(frame, q);
-    if (ch === AMPERSAND) return this.anchored(frame, q, true);
-    if (ch === STAR) return this.alias(frame, q);
-    if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
-    if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flowValue(q, frame.indent, undefined); // the reader is now on its last line
-      this.setValue(frame, flow, this.lineEndIncl, true);
-      return this.lineEndIncl;
-    }
+    const marked = this.markedValue(frame, q);
+    if (marked !== undefined) return marked;
     const key = this.scalarOrKey(q, undefined, frame.indent);
     if (key.colon === NOT_YET) return this.scalarValue(frame, key.node);
     // `- key: value`: a map whose keys sit at this column.
@@ -734,34 +715,54 @@ export class FastYamlReader {
 
   /** After a key's `:` at `colon`: the value on the same line, or a pending value. */
   private entryValue(frame: Frame, keyNode: ScalarNode, colon: number): number {
-    const { text, ce } = this;
     const keyValue = keyNode.value;
     if (keyNode.style === 'plain' && keyValue === '<<') this.fail('merge key', keyNode.range.start);
     frame.pendingKey = { key: String(keyValue), keyRange: { start: keyNode.nodeRange.start, end: keyNode.nodeRange.end } };
-    let q = colon + 1;
+    const q = this.valueStart(frame, colon, false);
+    if (q === undefined) return this.lineEndIncl;
+    if (this.isDash(q)) this.fail('block sequence on the line of its key', q);
+    const marked = this.markedValue(frame, q);
+    if (marked !== undefined) return marked;
+    const value = this.scalarOrKey(q, undefined, frame.indent);
+    if (value.colon !== NOT_YET) this.fail('nested mapping on the line of its key', q);
+    return this.scalarValue(frame, value.node);
+  }
+
+  /**
+   * Where the value after a dash or a key's colon at `from` starts on its line, the frame's value
+   * being marked pending (it may come on the lines below); undefined when the line ends there or
+   * with a comment. `comment`: comment lines came before the dash.
+   */
+  private valueStart(frame: Frame, from: number, comment: boolean): number | undefined {
+    const { text, ce } = this;
+    let q = from + 1;
     while (q < ce && text.charCodeAt(q) === SPACE) q++;
+    const rest = q < ce && text.charCodeAt(q) !== HASH;
     frame.pending = true;
     frame.emptyPos = q;
-    frame.pendingComment = false;
-    if (q === ce) return this.lineEndIncl;
-    const ch = text.charCodeAt(q);
-    if (ch === HASH) {
-      frame.pendingComment = true;
-      return this.lineEndIncl;
-    }
-    if (this.isDash(q)) this.fail('block sequence on the line of its key', q);
+    frame.pendingComment = comment || (q < ce && !rest);
+    return rest ? q : undefined;
+  }
+
+  /**
+   * A value on the line of its key or dash that starts with a tag, an anchor, an alias, a block
+   * scalar header or a flow collection; undefined for anything else (a scalar, or a key).
+   */
+  private markedValue(frame: Frame, q: number): number | undefined {
+    const ch = this.text.charCodeAt(q);
     if (ch === BANG) return this.taggedValue(frame, q);
     if (ch === AMPERSAND) return this.anchored(frame, q, true);
     if (ch === STAR) return this.alias(frame, q);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, q, undefined);
-    if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flowValue(q, frame.indent, undefined); // the reader is now on its last line
-      this.setValue(frame, flow, this.lineEndIncl, true);
-      return this.lineEndIncl;
-    }
-    const value = this.scalarOrKey(q, undefined, frame.indent);
-    if (value.colon !== NOT_YET) this.fail('nested mapping on the line of its key', q);
-    return this.scalarValue(frame, value.node);
+    if (ch === LBRACKET || ch === LBRACE) return this.flowEntryValue(frame, q, undefined);
+    return undefined;
+  }
+
+  /** A flow collection at `q` as the frame's pending value; the reader is on its last line afterwards. */
+  private flowEntryValue(frame: Frame, q: number, tag: string | undefined): number {
+    const flow = this.flowValue(q, frame.indent, tag); // moves the reader to its last line
+    this.setValue(frame, flow, this.lineEndIncl, true);
+    return this.lineEndIncl;
   }
 
   /** End of an anchor `&name` or alias `*name` at `q`: a space or the end of the line must follow. */
@@ -795,9 +796,7 @@ export class FastYamlReader {
     const ch = text.charCodeAt(r);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, r, undefined);
     if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flowValue(r, frame.indent, undefined); // the reader is now on its last line
-      this.setValue(frame, flow, this.lineEndIncl, true);
-      return this.lineEndIncl;
+      return this.flowEntryValue(frame, r, undefined);
     }
     if (ch === BANG || ch === AMPERSAND || ch === STAR || this.isDash(r)) this.fail('unsupported anchored node', r);
     const value = this.scalarOrKey(r, undefined, frame.indent);
@@ -856,9 +855,7 @@ export class FastYamlReader {
     const ch = text.charCodeAt(r);
     if (ch === PIPE || ch === GT) return this.blockScalarValue(frame, r, tag);
     if (ch === LBRACKET || ch === LBRACE) {
-      const flow = this.flowValue(r, frame.indent, tag); // the reader is now on its last line
-      this.setValue(frame, flow, this.lineEndIncl, true);
-      return this.lineEndIncl;
+      return this.flowEntryValue(frame, r, tag);
     }
     if (ch === BANG || this.isDash(r)) this.fail('unsupported tagged value', r);
     const value = this.scalarOrKey(r, tag, frame.indent);
@@ -1098,25 +1095,33 @@ export class FastYamlReader {
    * on a scalar left open at the end of the text.
    */
   private quotedNextLine(q: number, minIndent: number, escapedBreak: boolean): { start: number; blanks: number } {
+    const { start: p, blanks } = this.nextContentLine(q, 'unclosed quoted scalar', 'tab in a quoted scalar');
+    const { text, ls } = this;
+    if (p - ls <= minIndent) this.fail('quoted scalar line not indented past its parent', p);
+    const ch = text.charCodeAt(p);
+    if (p === ls && (ch === DASH || ch === DOT)) this.fail('document marker in a quoted scalar', p);
+    if (ch === HASH) this.fail('line starting with # in a quoted scalar', p);
+    if (escapedBreak && blanks > 0) this.fail('blank line after an escaped line break', p);
+    return { start: p, blanks };
+  }
+
+  /**
+   * Moves to the next line that is not blank, for a scalar or collection opened at `open` that goes
+   * on after the current line: where its content starts and how many blank lines came before it.
+   * Gives up (`unclosed`) at the end of the text and (`tab`) on a line with a tab.
+   */
+  private nextContentLine(open: number, unclosed: string, tab: string): { start: number; blanks: number } {
     const { text, n } = this;
     let blanks = 0;
     for (;;) {
-      if (this.le >= n) this.fail('unclosed quoted scalar', q);
+      if (this.le >= n) this.fail(unclosed, open);
       this.setLine(this.le + 1);
       const { ls, ce } = this;
-      if (this.hasTab(ls, ce)) this.fail('tab in a quoted scalar', ls);
+      if (this.hasTab(ls, ce)) this.fail(tab, ls);
       let p = ls;
       while (p < ce && text.charCodeAt(p) === SPACE) p++;
-      if (p === ce) {
-        blanks++;
-        continue;
-      }
-      if (p - ls <= minIndent) this.fail('quoted scalar line not indented past its parent', p);
-      const ch = text.charCodeAt(p);
-      if (p === ls && (ch === DASH || ch === DOT)) this.fail('document marker in a quoted scalar', p);
-      if (ch === HASH) this.fail('line starting with # in a quoted scalar', p);
-      if (escapedBreak && blanks > 0) this.fail('blank line after an escaped line break', p);
-      return { start: p, blanks };
+      if (p < ce) return { start: p, blanks };
+      blanks++;
     }
   }
 
@@ -1144,19 +1149,12 @@ export class FastYamlReader {
    * outermost flow collection (`Command: [` … `]` below the key), which the library accepts.
    */
   private flowNextLine(open: number, endAtParent: number): number {
-    const { text, n } = this;
-    for (;;) {
-      if (this.le >= n) this.fail('unclosed flow collection', open);
-      this.setLine(this.le + 1);
-      const { ls, ce } = this;
-      if (this.hasTab(ls, ce)) this.fail('tab', ls);
-      let p = ls;
-      while (p < ce && text.charCodeAt(p) === SPACE) p++;
-      if (p === ce) continue; // a blank line: only space between the tokens
-      if (p - ls <= this.flowIndent && !(p - ls === this.flowIndent && text.charCodeAt(p) === endAtParent)) this.fail('flow collection line not indented past its parent', p);
-      if (text.charCodeAt(p) === HASH) this.fail('comment inside a flow collection', p);
-      return p;
-    }
+    // Blank lines are only space between the tokens.
+    const { start: p } = this.nextContentLine(open, 'unclosed flow collection', 'tab');
+    const { text, ls } = this;
+    if (p - ls <= this.flowIndent && !(p - ls === this.flowIndent && text.charCodeAt(p) === endAtParent)) this.fail('flow collection line not indented past its parent', p);
+    if (text.charCodeAt(p) === HASH) this.fail('comment inside a flow collection', p);
+    return p;
   }
 
   /**
