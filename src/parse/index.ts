@@ -48,5 +48,6 @@ export function parseForScan(text: string, options: ParseOptions = {}): ScanPars
   if (!fast || looksLikeJson(text)) return parseText(text, options);
   const result = fastScanYaml(text);
   if (result instanceof TemplateStop) return { syntax: 'yaml', documents: result.documents, template: result.offset };
-  return result ?? parseText(text, options);
+  // The fast reader has already given up on this text: straight to the full parser.
+  return result ?? parseText(text, { fast: false });
 }

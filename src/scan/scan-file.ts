@@ -94,7 +94,8 @@ export class FileScanner {
     // (read.documents are the ones before it): for a Go/Helm template that is all the skip below
     // needs; any other text is parsed in full, for the error's message and position.
     const stoppedAtTemplate = read.template !== undefined && GO_TEMPLATE.test(text);
-    const parsed: ParsedFile = read.template === undefined || stoppedAtTemplate ? read : parseText(text);
+    // (The fast reader cannot read a text it stopped in: the full parser, directly.)
+    const parsed: ParsedFile = read.template === undefined || stoppedAtTemplate ? read : parseText(text, { fast: false });
     const lines = new LineIndex(text);
     const ctx: ExtractContext = { path, text, lines, isKnownSidecar: this.isKnownSidecar(policy) };
     const refs: ImageRef[] = [];
