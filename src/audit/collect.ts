@@ -6,7 +6,7 @@ import { createResolver } from '../resolve/create.js';
 import type { ResolverSettings } from '../resolve/create.js';
 import { AwsClients, AwsCredentialsError, awsErrorMessage, awsErrorName } from '../sources/aws-clients.js';
 import type { AwsClientOptions } from '../sources/aws-clients.js';
-import { callerAccount, collectEcsSnapshot, SNAPSHOT_SCHEMA } from '../sources/ecs-live.js';
+import { callerAccount, collectEcsSnapshot, SNAPSHOT_SCHEMA, startProgress } from '../sources/ecs-live.js';
 import type { EcsProgress, EcsSnapshot, SnapshotAccount, SnapshotIncomplete, SnapshotRepository, SnapshotServiceRevision, SnapshotTaskDefinition } from '../sources/ecs-live.js';
 import { gatherRegistryFacts } from './registry-facts.js';
 
@@ -87,13 +87,7 @@ export async function collectLiveSnapshot(options: LiveAuditOptions): Promise<Ec
   const accounts: SnapshotAccount[] = [];
   const incomplete: SnapshotIncomplete[] = [];
   const progress: AuditProgress = {
-    phase: 'clusters',
-    clustersTotal: 0,
-    clustersDone: 0,
-    servicesTotal: 0,
-    servicesDone: 0,
-    tasksTotal: 0,
-    tasksDone: 0,
+    ...startProgress(),
     identity: 0,
     identities: identities.length,
     registryDone: 0,

@@ -7,13 +7,13 @@
 // task definition in use by the service (its deployments, its service revisions, its running tasks)
 // contributes its containers; tasks and service revisions contribute the digests they run or resolved.
 import { canonicalReference } from '../core/parse-reference.js';
-import type { Container, Finding, ImageRef, Location, ScanResult, Severity, Workload } from '../core/types.js';
+import type { Container, Finding, ImageRef, Location, ScanResult, Workload } from '../core/types.js';
 import { assignRoles } from '../extractors/containers.js';
 import type { ExtractContext } from '../extractors/types.js';
 import { compilePolicy, findException, knownSidecarTest } from '../policy/match.js';
 import { policyForPath } from '../policy/merge.js';
 import type { Policy } from '../policy/types.js';
-import { expiredExceptionFindings } from '../scan/scan.js';
+import { emptySummary, expiredExceptionFindings, summarise } from '../scan/scan.js';
 import { auditIncompleteMessage } from '../rules/audit-incomplete.js';
 import { buildSubject, fileFinding, judge, severityFor, toFinding } from '../rules/engine.js';
 import { RULES } from '../rules/index.js';
@@ -416,19 +416,13 @@ export function judgeSnapshot(snapshot: EcsSnapshot, policy: Policy, options: Ju
 export function auditResult(snapshot: EcsSnapshot, policy: Policy, options: JudgeOptions = {}): AuditJudgement {
   const now = options.now ?? snapshotDate(snapshot);
   const { findings: kept, refs, stats } = new Judge(snapshot, policy).run(now);
-  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
-  const byRule: Record<string, number> = {};
-  for (const finding of kept) {
-    bySeverity[finding.severity] += 1;
-    byRule[finding.ruleId] = (byRule[finding.ruleId] ?? 0) + 1;
-  }
   const errors = snapshot.incomplete.map((entry) => `${incompleteLocation(entry, snapshot)}: not audited: ${entry.code} on ${entry.operation}`);
   return {
     result: {
       findings: sortFindings(kept),
       skipped: [],
       errors: [...new Set(errors)],
-      summary: { filesScanned: 0, filesSkipped: 0, refsFound: refs, bySeverity, byRule },
+      summary: summarise(kept, { ...emptySummary(), refsFound: refs }),
     },
     stats: { ...stats, references: refs, ...(snapshot.serverTime !== undefined ? { serverTime: snapshot.serverTime } : {}) },
   };

@@ -256,6 +256,11 @@ export interface SnapshotIncomplete {
 
 // ------------------------------------------------------------------------------------------------
 
+/** Progress before the first call: every count 0, listing clusters. */
+export function startProgress(): EcsProgress {
+  return { phase: 'clusters', clustersTotal: 0, clustersDone: 0, servicesTotal: 0, servicesDone: 0, tasksTotal: 0, tasksDone: 0 };
+}
+
 export interface EcsProgress {
   phase: 'clusters' | 'services' | 'tasks' | 'revisions' | 'repositories' | 'done';
   clustersTotal: number;
@@ -458,15 +463,7 @@ class Collector {
   /** Services whose DescribeServices carried no `currentServiceRevisions` (older API surface). */
   private readonly needsDeploymentListing: Array<{ region: string; clusterArn: string; service: SnapshotService }> = [];
   private fatal: AwsCredentialsError | undefined;
-  private readonly progress: EcsProgress = {
-    phase: 'clusters',
-    clustersTotal: 0,
-    clustersDone: 0,
-    servicesTotal: 0,
-    servicesDone: 0,
-    tasksTotal: 0,
-    tasksDone: 0,
-  };
+  private readonly progress: EcsProgress = startProgress();
   private readonly statsAtStart: Record<string, number>;
 
   constructor(private readonly opts: EcsLiveOptions) {
