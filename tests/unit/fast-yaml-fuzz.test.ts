@@ -2,7 +2,7 @@
 // whenever the fast reader returns a tree, the full parser must find no error and build exactly
 // the same tree (values, styles, tags, every range). Giving up is always allowed. FUZZ_CASES=n runs
 // more cases.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FastYamlReader, Unsupported } from '../../src/parse/fast-yaml.js';
@@ -10,6 +10,7 @@ import { looksLikeJson } from '../../src/parse/index.js';
 import type { Node, ParsedFile } from '../../src/parse/tree.js';
 import { parseYaml } from '../../src/parse/yaml.js';
 import { mutateLines, randomYaml, rng } from './fast-yaml-random.js';
+import { filesUnder } from '../helpers/files.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 4000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
@@ -81,14 +82,7 @@ function collectionKeyCount(text: string, file: ParsedFile): number {
   return file.documents.reduce((sum, doc) => sum + visit(doc.root), 0);
 }
 
-function yamlFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yamlFiles(path, out);
-    else if (/\.(ya?ml|template)$/i.test(entry.name)) out.push(path);
-  }
-  return out;
-}
+const yamlFiles = (dir: string): string[] => filesUnder(dir, /\.(ya?ml|template)$/i);
 
 const corpus = join(import.meta.dirname, '..', '..', '..', 'shared', 'corpus');
 const realFiles = [join(import.meta.dirname, '..', 'golden'), join(import.meta.dirname, '..', 'golden-pin'), join(import.meta.dirname, '..', '..', 'examples'), ...(existsSync(corpus) ? [corpus] : [])]

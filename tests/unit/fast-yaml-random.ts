@@ -5,16 +5,11 @@
 // template placeholders such as `{{ .Values.x }}`, which YAML reads as flow maps whose key is a flow map),
 // and line-level mutations of them that break or bend the rules. Seeded: the same seed gives the same texts.
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// @ts-expect-error a plain ESM script without type declarations
+import { rng as seeded } from '../../scripts/gen-synthetic.mjs';
+
+/** The synthetic generator's seeded random numbers in [0, 1). */
+export const rng = seeded as (seed: number) => () => number;
 
 type Rand = () => number;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;

@@ -16,6 +16,7 @@ import { parseYaml } from '../../src/parse/yaml.js';
 import { generate } from '../../scripts/gen-synthetic.mjs';
 import { randomTemplate, withDirectives } from './fast-yaml-template-random.js';
 import { mutateLines, randomYaml, rng } from './fast-yaml-random.js';
+import { filesUnder } from '../helpers/files.js';
 
 const CASES = Number(process.env.TEMPLATE_CASES ?? 3000);
 const SEED = Number(process.env.TEMPLATE_SEED ?? 20261122);
@@ -42,14 +43,7 @@ function check(text: string, label: string, failures: string[]): Outcome {
   return 'tree';
 }
 
-function yamlFiles(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yamlFiles(path, out);
-    else if (/\.(ya?ml|template)$/i.test(entry.name)) out.push(path);
-  }
-  return out;
-}
+const yamlFiles = (dir: string): string[] => filesUnder(dir, /\.(ya?ml|template)$/i);
 
 const repo = join(import.meta.dirname, '..', '..');
 const corpus = join(repo, '..', 'shared', 'corpus');

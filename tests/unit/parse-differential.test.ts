@@ -24,19 +24,13 @@ import { readCheckedSync } from '../../src/sources/files.js';
 import { generate } from '../../scripts/gen-synthetic.mjs';
 import { randomYaml, rng } from './fast-yaml-random.js';
 import { randomTemplate, withDirectives } from './fast-yaml-template-random.js';
+import { filesUnder } from '../helpers/files.js';
 
 const here = import.meta.dirname;
 const repo = join(here, '..', '..');
 const corpus = join(repo, '..', 'shared', 'corpus');
 
-function scannable(dir: string, out: string[] = []): string[] {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) scannable(path, out);
-    else if (/\.(ya?ml|json|template)$/i.test(entry.name)) out.push(path);
-  }
-  return out;
-}
+const scannable = (dir: string): string[] => filesUnder(dir, /\.(ya?ml|json|template)$/i);
 
 const synthetic = mkdtempSync(join(tmpdir(), 'imagedrift-differential-'));
 generate(synthetic, 2, 7);
