@@ -138,7 +138,8 @@ export class FileScanner {
     }
     if (policy.exceptions.length > 0) findings = findings.filter((finding) => findException(policy.exceptions, finding, relative, this.now) === undefined);
     result.findings = findings;
-    findings.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column || a.ruleId.localeCompare(b.ruleId));
+    // Rule ids are ASCII: compared by code unit, as the first localeCompare() starts ICU's collator (~13 ms).
+    findings.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
     return result;
   }
 }

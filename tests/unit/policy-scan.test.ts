@@ -227,3 +227,19 @@ describe('paths and overrides in a scan', () => {
     expect([...new Set(result.findings.map((f) => relativeTo(dir, f.location.path)))]).toEqual(['k8s/job.yaml']);
   });
 });
+
+describe('finding order', () => {
+  it('puts the findings on one reference in rule-id order, after those on earlier lines', () => {
+    const policy = withPolicy('registries:\n  deny: ["docker.io/*"]\n');
+    const text = `${JOB}        - name: proxy\n          image: nginx\n`;
+    expect(lines(new FileScanner({ policy, now: '2026-06-01' }).scan('job.yaml', text).findings)).toEqual([
+      '9:18 note [undigested-tag]',
+      '11:18 error [disallowed-registry]',
+      '11:18 error [latest-tag]',
+      '13:18 error [disallowed-registry]',
+      '13:18 note [undigested-tag]',
+      '15:18 error [disallowed-registry]',
+      '15:18 error [missing-tag]',
+    ]);
+  });
+});
