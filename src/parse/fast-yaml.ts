@@ -28,7 +28,8 @@
 // collection stay in that collection (see close()).
 //
 // For the scanner only, readForScan() also stops at a Go/Helm template directive line (`{{- end }}`
-// on a line of its own) where the full parser must report an error (see templateLine()), and
+// on a line of its own), or at a line with a template action that cannot be a key where one must
+// start (templateInPlainLine()), where the full parser must report an error (see templateLine()), and
 // returns the documents before the one that line is in: exactly those the full parser keeps, so a
 // Helm chart's templates are skipped without loading the full parser. read() never stops there.
 import { MAYBE_TYPED, resolveCorePlain } from './core-schema.js';
@@ -45,8 +46,10 @@ export class Unsupported {
 
 /**
  * For the scanner only (FastYamlReader.readForScan()): a Go/Helm template directive line, such as
- * `{{- if .Values.x }}` or `{{- end }}` on a line of its own, at a place where the full parser must
- * report an error (see templateLine()). The documents before the one it is in are the full parser's.
+ * `{{- if .Values.x }}` or `{{- end }}` on a line of its own, or a line holding a template action
+ * that cannot be a key (`Environment:{{range .EnvVars}}`), at a place where the full parser must
+ * report an error (see templateLine(), templateInPlainLine()). The documents before the one it is in
+ * are the full parser's.
  */
 export class TemplateStop {
   constructor(
@@ -94,6 +97,8 @@ const ANCHOR_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 const TEMPLATE_BODY_START = /[A-Za-z0-9_.$/(]/;
 /** Characters a template directive line's body may not hold: they would end or split that plain scalar. */
 const TEMPLATE_BODY_STOP = /[{}[\],:#]/;
+/** First characters of a line read as a plain scalar where a template action in it makes a template stop (templateInPlainLine()). */
+const PLAIN_KEY_START = /[A-Za-z0-9_]/;
 const TAG_CHARS = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-'.split('').map((c) => c.charCodeAt(0)));
 
 /**
@@ -562,6 +567,21 @@ export class FastYamlReader {
   }
 
   /**
+   * The line at `p`, at the column of an open block map's keys, is a plain scalar with no `: ` (nor
+   * `:` at its end) before its end or a comment: not a key, and not the rest of the entry above (a
+   * plain scalar goes on only on lines indented further than its map's keys), so the full parser
+   * reports an error in this document. When the line holds a Go template action (copilot's
+   * `Environment:{{range $name, $value := .EnvVars}}`) and no later line can give it a value (see
+   * nextLineCloses()), that is a template stop; otherwise the reader gives up as before. Only a
+   * line starting with a letter, digit or `_` and without a tab, to stay well inside plain scalars.
+   */
+  private templateInPlainLine(p: number, node: ScalarNode): void {
+    if (node.style !== 'plain' || node.tag !== undefined || !PLAIN_KEY_START.test(this.text.charAt(p)) || this.hasTab(p, this.ce)) return;
+    const action = this.text.indexOf('{{', p);
+    if (action !== -1 && action < this.ce && this.nextLineCloses()) throw new TemplateStop(p);
+  }
+
+  /**
    * A document's first node was a template directive line (a flow map: a complete root node), and
    * the line at `p` (column `ind`) is more content: the full parser reports an error, unless that
    * line could give the flow map a value (`: v`) or is more indented. Stops the reader or gives up.
@@ -709,7 +729,10 @@ export class FastYamlReader {
     const ch = this.text.charCodeAt(p);
     if (ch === LBRACKET || ch === LBRACE || ch === BANG || ch === PIPE || ch === GT) this.fail('not a key', p);
     const key = this.scalarOrKey(p);
-    if (key.colon === NOT_YET) this.fail('not a key (multi-line scalar?)', p);
+    if (key.colon === NOT_YET) {
+      if (this.templates) this.templateInPlainLine(p, key.node);
+      this.fail('not a key (multi-line scalar?)', p);
+    }
     return this.entryValue(frame, key.node, key.colon);
   }
 

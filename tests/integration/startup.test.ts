@@ -101,6 +101,16 @@ beforeAll(() => {
   // Anchors, aliases and a merge key: a file the fast YAML reader leaves to the full parser.
   mkdirSync(join(dir, 'full-parser'));
   writeFileSync(join(dir, 'full-parser', 'deploy.yaml'), FULL_PARSER_FILE);
+  // Go templates the scan skips: a Helm chart's and CloudFormation written as a Go template.
+  mkdirSync(join(dir, 'templates'));
+  writeFileSync(
+    join(dir, 'templates', 'deployment.yaml'),
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include "app.fullname" . }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n          {{- with .Values.resources }}\n          resources:\n            {{- toYaml . | nindent 12 }}\n          {{- end }}\n',
+  );
+  writeFileSync(
+    join(dir, 'templates', 'task.yml'),
+    'Resources:\n  TaskDefinition:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: !Ref TaskName{{if .EnvVars}}\n          Environment:{{range $name, $value := .EnvVars}}\n          - Name: {{$name}}\n            Value: {{$value}}{{end}}{{end}}\n          Image: !Ref ContainerImage\n',
+  );
   mkdirSync(join(dir, 'suppressed'));
   writeFileSync(
     join(dir, 'suppressed', 'pod.yaml'),
@@ -153,6 +163,18 @@ describe('start-up: what a plain scan loads', () => {
     expect(loaded(modules, [['yaml', YAML]])).toEqual([]);
     // The lazy loader itself is there, unused.
     expect(has(modules, /\/dist\/parse\/yaml-lib\.js$/)).toBe(true);
+  });
+
+  it('Go templates (a Helm chart, CloudFormation written as a template) are skipped without loading yaml', () => {
+    const { code, stdout, modules, yamlImporters } = run(['scan', '--format', 'json', join(dir, 'templates')]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as { skipped: Array<{ path: string; reason: string }> };
+    expect(report.skipped.map((skip) => [skip.path.split('/').at(-1), skip.reason.split(':')[0]])).toEqual([
+      ['deployment.yaml', 'a Go/Helm template, not plain YAML'],
+      ['task.yml', 'a Go/Helm template, not plain YAML'],
+    ]);
+    expect(yamlImporters).toEqual([]);
+    expect(loaded(modules, [['yaml', YAML]])).toEqual([]);
   });
 
   it('every report format of a plain scan stays as light', () => {

@@ -3,7 +3,7 @@
 // `{{ include … | nindent 4 }}` …) at many places and columns: before, between and after entries,
 // documents and sequences, as values below their key, inside block scalars, quoted and plain
 // scalars going over lines and flow collections, followed by lines that could or could not give
-// them a value. And directive lines slipped into any other text. Seeded: the same seed gives the
+// them a value; and plain lines with actions in them (`Environment:{{range .EnvVars}}`). And directive lines slipped into any other text. Seeded: the same seed gives the
 // same texts. All written here, none copied from a real chart.
 
 type Rand = () => number;
@@ -60,6 +60,28 @@ export const OTHER_DIRECTIVES = [
   '{{ "a\\" }}',
   '{{ ? x }}',
 ];
+/**
+ * Lines that are plain scalars with template actions in them (copilot's CloudFormation templates):
+ * where a key must start, some are no key at all (the reader may stop there), some are keys.
+ */
+export const PLAIN_TEMPLATE_LINES = [
+  'Environment:{{range $name, $value := .EnvVars}}',
+  'Secrets:{{range $name, $valueFrom := .SSMParamSecrets}}',
+  'Tags:{{ if .Tags }}{{ range $k, $v := .Tags }}',
+  'name{{ .Suffix }}',
+  'a {{ b }} c',
+  'Value{{- if .X }}',
+  '1{{x}}',
+  '_{{x}}',
+  'x{{ y }}  ',
+  'x{{ y }} # c',
+  'x #{{ y }}',
+  'x{{ y }}: v',
+  'x{{ y }}:',
+  'k: {{ y }}',
+  'x {{ "a: b" }}',
+  'x{{ y }}\tz',
+];
 /** Lines that may follow a directive line: some give a key on the line before a value. */
 const FOLLOWERS = [': value', '  : value', '    : v', ':', '? key', '- item', '  - item', 'key: v', '  key: v', '%YAML 1.2', '---', '...', '# c', '  # c', '', '   ', 'more', '  more', '"q"', '&a b', '*a', '!Ref x', '{{ y }}', '  {{ y }}', '|', '[a]', '{a: b}'];
 
@@ -72,7 +94,7 @@ const PLACEHOLDER_VALUES = ['{{x}}', '{{ x }}', '{{ .A.B }}', '{{.Version}}', '{
 const VALUES = ['nginx:1.25', 'registry.example.com/team/app:v1', '3', 'true', '"quoted"', "'single'", '{{ .Values.image }}', '"{{ .Values.tag }}"', 'a {{ .Values.x }} b', '[a, b]', '{a: 1}', '!Ref Image', '~', '', ...PLACEHOLDER_VALUES];
 
 function directive(r: Rand): string {
-  return chance(r, 0.85) ? pick(r, PLAIN_DIRECTIVES) : pick(r, OTHER_DIRECTIVES);
+  return chance(r, 0.8) ? pick(r, PLAIN_DIRECTIVES) : chance(r, 0.5) ? pick(r, OTHER_DIRECTIVES) : pick(r, PLAIN_TEMPLATE_LINES);
 }
 
 class Writer {

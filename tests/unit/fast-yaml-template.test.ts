@@ -31,7 +31,10 @@ function check(text: string, label: string, failures: string[]): Outcome {
   if (scan instanceof Unsupported) return 'unsupported';
   if (scan instanceof TemplateStop) {
     const full = parseYaml(text);
-    if (!text.startsWith('{{', scan.offset)) failures.push(`${label}: stopped at ${scan.offset}, not at a directive line\n${JSON.stringify(text)}`);
+    const lineStart = text.lastIndexOf('\n', scan.offset - 1) + 1;
+    const lineEnd = text.indexOf('\n', scan.offset);
+    const atLine = /^ *$/.test(text.slice(lineStart, scan.offset)) && text.slice(scan.offset, lineEnd === -1 ? undefined : lineEnd).includes('{{');
+    if (!atLine) failures.push(`${label}: stopped at ${scan.offset}, not at the start of a line holding a template action\n${JSON.stringify(text)}`);
     if (full.error === undefined) failures.push(`${label}: stopped at a directive line (${scan.offset}) where the full parser finds no error\n${JSON.stringify(text)}`);
     else if (plain(full.documents) !== plain(scan.documents)) {
       failures.push(`${label}: the full parser's error (${full.error.message} at ${full.error.offset}) is in document ${full.documents.length}, the stop (${scan.offset}) in document ${scan.documents.length}, or the documents before differ\n${JSON.stringify(text)}`);
@@ -153,6 +156,12 @@ const NOT_STOPPED: Array<[string, string]> = [
   ['after a flow root', '[image, nginx]\n{{ end }}\n'],
   ['after a quoted root', '"image: nginx"\n{{ end }}\n'],
   ['a key followed by an explicit key', 'image: nginx\n{{ end }}\n? k\n: v\n'],
+  ['a plain line with an action given a value on a more indented line', 'image: nginx\nname{{ .X }}\n  : value\n'],
+  ['a plain line with an action going on a plain value', 'image: nginx\nd: first\n  Environment:{{range .X}}\n'],
+  ['a plain line with an action as a sequence item', 'image: nginx\nitems:\n- Environment:{{range .X}}\n'],
+  ['a plain line with an action as a key', 'image: nginx\nname{{ .X }}: v\n'],
+  ['a plain line with an action and a tab', 'image: nginx\nname{{ .X }}\tv\n'],
+  ['a plain line starting with an indicator', 'image: nginx\n-name{{ .X }}\n'],
 ];
 
 describe('template stop: positions where a directive line is not an error, or may not be', () => {
@@ -198,6 +207,12 @@ const STOPPED: Array<[string, string, number]> = [
   ['a key position followed by a more indented entry, after a placeholder value', 'image: nginx\nmeta:\n  version: {{ .Version }}\n{{- if .Extra }}\n  extra: |\n    text\n{{- end }}\nb: 1\n', 0],
   ['a key position followed by a more indented line after a comment', 'image: nginx\n{{ end }}\n    # c\n  more\n', 0],
   ['an item position followed by a more indented item', 'items:\n- a\n{{- range .X }}\n  - b\n', 0],
+  [
+    'a plain line with an action where a key must start (CloudFormation written as a Go template)',
+    'Resources:\n  TaskDefinition:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: !Ref TaskName{{if .EnvVars}}\n          Environment:{{range $name, $value := .EnvVars}}\n          - Name: {{$name}}\n            Value: {{$value}}{{end}}{{end}}\n          Image: !Ref ContainerImage\n',
+    0,
+  ],
+  ['a plain line with an action, in the second document', 'image: a\n---\nimage: nginx\nname{{ .Suffix }}\n', 1],
 ];
 
 describe('template stop: positions where a directive line is an error', () => {
