@@ -315,8 +315,11 @@ async function main() {
   if (args.build) {
     const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmitOnError', 'false'], { cwd: root, encoding: 'utf8' });
     if (build.status !== 0) process.stderr.write(`bench: tsc reported errors (emitted anyway):\n${build.stdout.split('\n').slice(0, 10).join('\n')}\n`);
+    // What bin/imagedrift.js runs (scripts/bundle.mjs).
+    const bundle = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, encoding: 'utf8' });
+    if (bundle.status !== 0) throw new Error(`bench: bundling failed:\n${bundle.stderr}`);
   }
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: build with npx tsc -p tsconfig.json');
+  if (!existsSync(join(root, 'dist', 'bundle', 'main.js'))) throw new Error('dist/bundle/ is missing: build with npm run build');
 
   out('## Machine');
   out();

@@ -14,10 +14,25 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'imagedrift.js');
+
+/**
+ * The CLI runs from dist/bundle/ (scripts/bundle.mjs), each output holding the code of several of
+ * our sources: esbuild's metafile says which. A loaded output stands for all of its sources, as
+ * `file://…/src/….ts` URLs, so the kinds below name sources whatever the bundling.
+ */
+const BUNDLE = `${pathToFileURL(join(root, 'dist', 'bundle')).href}/`;
+const meta = JSON.parse(readFileSync(join(root, 'dist', 'bundle', 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+function sourcesOf(url: string): string[] {
+  if (!url.startsWith(BUNDLE)) return [url];
+  const output = meta.outputs[`dist/bundle/${url.slice(BUNDLE.length)}`];
+  if (output === undefined) throw new Error(`${url}: not in dist/bundle/meta.json (a stale bundle? npm run build)`);
+  return Object.keys(output.inputs).map((input) => pathToFileURL(join(root, input)).href);
+}
 
 /** Runs in the module loader's thread: writes each resolved URL at once, so none is lost at exit. */
 const HOOKS = `import { appendFileSync } from 'node:fs';
@@ -48,11 +63,11 @@ process.on('exit', () => appendFileSync(out, Object.keys(cache).map((file) => pa
 
 /** Modules a plain scan must not load, by what they are. */
 const HEAVY: Array<[string, RegExp]> = [
-  ['src/fix (pin)', /\/dist\/fix\//],
-  ['src/audit (audit ecs; wording.js holds the rules’ messages)', /\/dist\/audit\/(?!wording\.js$)/],
-  ['src/resolve (registries)', /\/dist\/resolve\//],
-  ['src/scan/resolve-phase (scan --resolve)', /\/dist\/scan\/resolve-phase\.js$/],
-  ['--changed-since (git)', /\/dist\/cli\/changed-files\.js$/],
+  ['src/fix (pin)', /\/src\/fix\//],
+  ['src/audit (audit ecs; wording.ts holds the rules’ messages)', /\/src\/audit\/(?!wording\.ts$)/],
+  ['src/resolve (registries)', /\/src\/resolve\//],
+  ['src/scan/resolve-phase (scan --resolve)', /\/src\/scan\/resolve-phase\.ts$/],
+  ['--changed-since (git)', /\/src\/cli\/changed-files\.ts$/],
   ['diff', /\/node_modules\/diff\//],
   ['ajv', /\/node_modules\/ajv\//],
   ['semver', /\/node_modules\/semver\//],
@@ -63,8 +78,8 @@ const HEAVY: Array<[string, RegExp]> = [
 /** The command implementations: none of them is needed to print help or the version. */
 const IMPLEMENTATIONS: Array<[string, RegExp]> = [
   ...HEAVY,
-  ['the scanner', /\/dist\/scan\//],
-  ['the policy loader', /\/dist\/policy\/(load|parse|schema)\.js$/],
+  ['the scanner', /\/src\/scan\//],
+  ['the policy loader', /\/src\/policy\/(load|parse|schema)\.ts$/],
   ['yaml', /\/node_modules\/yaml\//],
 ];
 
@@ -129,13 +144,16 @@ function run(args: string[]) {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), NO_COLOR: '1', IMAGEDRIFT_MODULE_LOG: log };
   const result = spawnSync(process.execPath, ['--import', join(dir, 'recorder.mjs'), bin, ...args], { cwd: root, encoding: 'utf8', env });
   const lines = readFileSync(log, 'utf8').split('\n');
-  const modules = [...new Set(lines.filter((line) => line !== '' && !line.startsWith('yaml<-')))];
-  /** The modules that asked for the yaml package (import or require). */
-  const yamlImporters = [...new Set(lines.filter((line) => line.startsWith('yaml<-')).map((line) => line.slice('yaml<-'.length)))];
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules, yamlImporters };
+  /** The files loaded, as they are (bundle outputs, node_modules, node: built-ins). */
+  const files = [...new Set(lines.filter((line) => line !== '' && !line.startsWith('yaml<-')))];
+  const modules = [...new Set(files.flatMap(sourcesOf))];
+  /** For each file that asked for the yaml package (import or require), the sources it holds. */
+  const yamlImporters = [...new Set(lines.filter((line) => line.startsWith('yaml<-')).map((line) => line.slice('yaml<-'.length)))].map(sourcesOf);
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, files, modules, yamlImporters };
 }
 
 const YAML = /\/node_modules\/yaml\//;
+const YAML_LIB = /\/src\/parse\/yaml-lib\.ts$/;
 /** The modules that match one of `kinds`, each with what it is. */
 function loaded(modules: readonly string[], kinds: Array<[string, RegExp]>): string[] {
   return modules.flatMap((url) => kinds.filter(([, pattern]) => pattern.test(url)).map(([what]) => `${what}: ${url}`));
@@ -149,10 +167,20 @@ describe('start-up: what a plain scan loads', () => {
     expect(code).toBe(1);
     expect(stdout.trim().split('\n').at(-1)).toBe('6 findings (3 errors, 2 warnings, 1 note) in 2 files, 7 image references');
     // The recorder saw the scan: ES modules (the scanner, the bundled policy's loader).
-    expect(has(modules, /\/dist\/scan\/scan\.js$/)).toBe(true);
-    expect(has(modules, /\/dist\/policy\/load\.js$/)).toBe(true);
-    expect(has(modules, /\/dist\/parse\/fast-yaml\.js$/)).toBe(true);
+    expect(has(modules, /\/src\/scan\/scan\.ts$/)).toBe(true);
+    expect(has(modules, /\/src\/policy\/load\.ts$/)).toBe(true);
+    expect(has(modules, /\/src\/parse\/fast-yaml\.ts$/)).toBe(true);
     expect(loaded(modules, HEAVY)).toEqual([]);
+  });
+
+  it('runs from the bundle: a plain scan loads a handful of files of ours, none of tsc’s one-per-source output', () => {
+    const { files, modules } = run(['scan', 'examples']);
+    const ours = files.filter((url) => url.startsWith(BUNDLE));
+    // ~80 sources of ours (was ~80 files for Node's loader to resolve, read, compile and link).
+    expect(modules.filter((url) => url.includes('/src/')).length).toBeGreaterThan(60);
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.length).toBeLessThanOrEqual(20);
+    expect(files.filter((url) => url.startsWith(pathToFileURL(root).href) && !url.startsWith(BUNDLE) && !url.includes('/node_modules/') && !url.endsWith('/bin/imagedrift.js'))).toEqual([]);
   });
 
   it('scan examples does not load the yaml package for the parser or the policy: the fast reader reads them', () => {
@@ -162,7 +190,7 @@ describe('start-up: what a plain scan loads', () => {
     expect(yamlImporters).toEqual([]);
     expect(loaded(modules, [['yaml', YAML]])).toEqual([]);
     // The lazy loader itself is there, unused.
-    expect(has(modules, /\/dist\/parse\/yaml-lib\.js$/)).toBe(true);
+    expect(has(modules, YAML_LIB)).toBe(true);
   });
 
   it('Go templates (a Helm chart, CloudFormation written as a template) are skipped without loading yaml', () => {
@@ -181,7 +209,7 @@ describe('start-up: what a plain scan loads', () => {
     const out = join(dir, 'out');
     const { code, modules } = run(['scan', '--format', 'json', '--format', `sarif=${out}.sarif`, '--format', `markdown=${out}.md`, '--format', `github=${out}.txt`, '--format', `text=${out}.log`, 'examples']);
     expect(code).toBe(1);
-    expect(has(modules, /\/dist\/report\/sarif\.js$/)).toBe(true);
+    expect(has(modules, /\/src\/report\/sarif\.ts$/)).toBe(true);
     expect(loaded(modules, HEAVY)).toEqual([]);
   });
 
@@ -190,7 +218,7 @@ describe('start-up: what a plain scan loads', () => {
       const { code, stdout, modules } = run(args);
       expect(code, args.join(' ')).toBe(0);
       expect(stdout, args.join(' ')).not.toBe('');
-      expect(has(modules, /\/dist\/cli\/main\.js$/)).toBe(true);
+      expect(has(modules, /\/src\/cli\/main\.ts$/)).toBe(true);
       expect(loaded(modules, IMPLEMENTATIONS), args.join(' ')).toEqual([]);
     }
   });
@@ -202,8 +230,8 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     const { code, modules } = run(['scan', '--resolve', '--offline', '--no-cache', 'examples']);
     expect(code).toBe(3);
     const found = loaded(modules, HEAVY).join('\n');
-    expect(found).toContain('/dist/resolve/create.js');
-    expect(found).toContain('/dist/scan/resolve-phase.js');
+    expect(found).toContain('/src/resolve/create.ts');
+    expect(found).toContain('/src/scan/resolve-phase.ts');
     expect(found).toMatch(/^node:.*: node:https$/m);
     expect(found).toMatch(/^node:.*: node:zlib$/m);
     expect(found).toContain('/node_modules/semver/');
@@ -215,16 +243,16 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     expect(code).toBe(1);
     expect(loaded(modules, HEAVY).join('\n')).toContain('/node_modules/ajv/');
     // A user's policy is read with the full parser (positions for its messages): yaml, required by yaml-lib.
-    expect(yamlImporters.some((url) => url.endsWith('/dist/parse/yaml-lib.js'))).toBe(true);
+    expect(yamlImporters.some((sources) => has(sources, YAML_LIB))).toBe(true);
     expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
   });
 
   it('a file that needs the full YAML parser loads yaml, lazily, and is scanned all the same', () => {
     const { code, stdout, modules, yamlImporters } = run(['scan', '--format', 'json', join(dir, 'full-parser')]);
     expect(code).toBe(1);
-    expect(yamlImporters.some((url) => url.endsWith('/dist/parse/yaml-lib.js'))).toBe(true);
     // Only the lazy loader asks for it.
-    expect(yamlImporters.filter((url) => !url.endsWith('/dist/parse/yaml-lib.js'))).toEqual([]);
+    expect(yamlImporters.length).toBe(1);
+    expect(has(yamlImporters[0] ?? [], YAML_LIB)).toBe(true);
     expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
     const report = JSON.parse(stdout) as { findings: Array<{ ruleId: string; location: { line: number }; container?: { name?: string } }> };
     const found = report.findings.map((finding) => `${finding.ruleId}@${finding.location.line} ${finding.container?.name ?? ''}`).sort();
@@ -235,7 +263,8 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     const { code, stdout, yamlImporters } = run(['scan', join(dir, 'suppressed')]);
     expect(code).toBe(0);
     expect(stdout.trim().split('\n').at(-1)).toBe('0 findings (0 errors, 0 warnings, 0 notes) in 1 file, 1 image reference');
-    expect(yamlImporters).toEqual([expect.stringMatching(/\/dist\/parse\/yaml-lib\.js$/)]);
+    expect(yamlImporters.length).toBe(1);
+    expect(has(yamlImporters[0] ?? [], YAML_LIB)).toBe(true);
   });
 
   it('pin loads the rewriter and diff', () => {
@@ -243,8 +272,8 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     expect(stdout).toContain('would pin 0 references');
     expect(code).toBe(3); // every reference left alone: no proposal in the results
     const found = loaded(modules, HEAVY).join('\n');
-    expect(found).toContain('/dist/fix/pin.js');
+    expect(found).toContain('/src/fix/pin.ts');
     expect(found).toContain('/node_modules/diff/');
-    expect(found).not.toContain('/dist/resolve/create.js'); // --from-results asks no registry
+    expect(found).not.toContain('/src/resolve/create.ts'); // --from-results asks no registry
   });
 });
