@@ -29,13 +29,14 @@ Examples:
   return main;
 }
 
-try {
-  await program().parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  } else {
-    process.stderr.write(`imagedrift: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = ExitCode.USAGE;
-  }
-}
+// No top-level await: the bundle this is built into (scripts/bundle.mjs) is CommonJS.
+program()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    } else {
+      process.stderr.write(`imagedrift: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = ExitCode.USAGE;
+    }
+  });

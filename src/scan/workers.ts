@@ -50,7 +50,9 @@ const TURN_MS = 2;
 function workerUrl(): URL {
   const here = import.meta.url;
   // Under a TypeScript test runner this module is the source; the worker is always the compiled one.
-  return here.endsWith('.ts') ? new URL('../../dist/scan/worker.js', here) : new URL('./worker.js', here);
+  if (here.endsWith('.ts')) return new URL('../../dist/scan/worker.js', here);
+  // In the bundle (dist/bundle/main.cjs, scripts/bundle.mjs) the worker is bundled beside it.
+  return new URL(here.endsWith('.cjs') ? './worker.cjs' : './worker.js', here);
 }
 
 interface Slot {

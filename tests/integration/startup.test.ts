@@ -1,17 +1,19 @@
 // What the built CLI loads at start-up. Start-up dominates the short runs of a CI gate, so a plain
 // `scan` must not load what only other commands or options need: the pinning rewriter (src/fix,
 // diff), the audit (src/audit, the AWS SDK), the registry side (src/resolve, semver, node:https,
-// node:zlib, node:child_process) and ajv (only a user's own policy file is checked against the
-// schema). Each run records every module it loads: ES modules through a resolve hook (dynamic
-// import() included), CommonJS modules (ajv is required lazily) from require.cache at exit. The
+// node:zlib) and ajv (only a user's own policy file is checked against the schema). The CLI runs
+// from one bundle (dist/bundle/main.cjs, scripts/bundle.mjs) in which each of those sources is a
+// module esbuild initialises on its first import(); each run records what it loads: ES modules
+// through a resolve hook, CommonJS modules (npm packages) from require.cache and Node's built-ins
+// from process.moduleLoadList at exit, and which of our sources the bundle initialised from V8's
+// coverage (NODE_V8_COVERAGE: a lazy module's initialiser is a function named after its source). The
 // positive cases show that the recorder sees each kind of module when a run does load it.
 //
 // The yaml package (CommonJS, ~70 files) is loaded only when a file or policy needs the full YAML
 // parser (src/parse/yaml-lib.ts): the fast reader reads the examples and the bundled policy. The
-// recorder also notes which module asks for `yaml`, statically (the resolve hook's parent) or
-// with require() (Module._load's parent).
+// recorder also notes who asks for `yaml` (Module._load's parent): only the bundle may.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,20 +21,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'imagedrift.js');
+const BUNDLE = join(root, 'dist', 'bundle', 'main.cjs');
+const BUNDLE_TEXT = readFileSync(BUNDLE, 'utf8');
 
-/**
- * The CLI runs from dist/bundle/ (scripts/bundle.mjs), each output holding the code of several of
- * our sources: esbuild's metafile says which. A loaded output stands for all of its sources, as
- * `file://…/src/….ts` URLs, so the kinds below name sources whatever the bundling.
- */
-const BUNDLE = `${pathToFileURL(join(root, 'dist', 'bundle')).href}/`;
-const meta = JSON.parse(readFileSync(join(root, 'dist', 'bundle', 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
-function sourcesOf(url: string): string[] {
-  if (!url.startsWith(BUNDLE)) return [url];
-  const output = meta.outputs[`dist/bundle/${url.slice(BUNDLE.length)}`];
-  if (output === undefined) throw new Error(`${url}: not in dist/bundle/meta.json (a stale bundle? npm run build)`);
-  return Object.keys(output.inputs).map((input) => pathToFileURL(join(root, input)).href);
-}
+/** Our sources the bundle initialises only when first imported (esbuild's `__esm` wrappers). */
+const LAZY = [...BUNDLE_TEXT.matchAll(/__esm\(\{\s*"(src\/[^"]+\.ts)"\(\)/g)].map((match) => pathToFileURL(join(root, match[1] ?? '')).href);
 
 /** Runs in the module loader's thread: writes each resolved URL at once, so none is lost at exit. */
 const HOOKS = `import { appendFileSync } from 'node:fs';
@@ -41,12 +34,11 @@ export function initialize(data) { out = data.out; }
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
   appendFileSync(out, result.url + '\\n');
-  if (specifier === 'yaml') appendFileSync(out, 'yaml<-' + context.parentURL + '\\n');
   return result;
 }
 `;
 
-/** Preloaded with --import: registers the hook, and lists the CommonJS modules at exit. */
+/** Preloaded with --import: registers the hook, and lists the CommonJS modules and built-ins at exit. */
 const RECORDER = `import { appendFileSync } from 'node:fs';
 import Module, { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -58,8 +50,24 @@ Module._load = function (request, parent, isMain) {
   return load.call(this, request, parent, isMain);
 };
 const cache = createRequire(import.meta.url).cache;
-process.on('exit', () => appendFileSync(out, Object.keys(cache).map((file) => pathToFileURL(file).href + '\\n').join('')));
+process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => 'node:' + entry.slice('NativeModule '.length));
+  appendFileSync(out, [...Object.keys(cache).map((file) => pathToFileURL(file).href), ...builtins].map((line) => line + '\\n').join(''));
+});
 `;
+
+/** Our sources the bundle initialised in a run, from the V8 coverage files in `dir`. */
+function initialised(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const { result } = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ count: number }> }> }> };
+    for (const script of result) {
+      if (!script.url.endsWith('/dist/bundle/main.cjs')) continue;
+      for (const fn of script.functions) if (/^src\/.+\.ts$/.test(fn.functionName) && (fn.ranges[0]?.count ?? 0) > 0) found.push(pathToFileURL(join(root, fn.functionName)).href);
+    }
+  }
+  return found;
+}
 
 /** Modules a plain scan must not load, by what they are. */
 const HEAVY: Array<[string, RegExp]> = [
@@ -72,7 +80,8 @@ const HEAVY: Array<[string, RegExp]> = [
   ['ajv', /\/node_modules\/ajv\//],
   ['semver', /\/node_modules\/semver\//],
   ['AWS SDK', /\/node_modules\/(@aws-sdk|@smithy)\//],
-  ['node:https, node:http, node:zlib, node:child_process', /^node:(https|http|zlib|child_process)$/],
+  // (node:child_process is not among them: commander requires it when it loads.)
+  ['node:https, node:http, node:zlib', /^node:(https|http|zlib)$/],
 ];
 
 /** The command implementations: none of them is needed to print help or the version. */
@@ -140,20 +149,22 @@ let runs = 0;
 /** Runs the CLI from the repository root and returns its exit code, output and the modules it loaded. */
 function run(args: string[]) {
   const log = join(dir, `modules-${++runs}.txt`);
+  const coverage = join(dir, `coverage-${runs}`);
   writeFileSync(log, '');
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), NO_COLOR: '1', IMAGEDRIFT_MODULE_LOG: log };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CACHE_HOME: join(dir, 'cache'), NO_COLOR: '1', IMAGEDRIFT_MODULE_LOG: log, NODE_V8_COVERAGE: coverage };
   const result = spawnSync(process.execPath, ['--import', join(dir, 'recorder.mjs'), bin, ...args], { cwd: root, encoding: 'utf8', env });
   const lines = readFileSync(log, 'utf8').split('\n');
-  /** The files loaded, as they are (bundle outputs, node_modules, node: built-ins). */
-  const files = [...new Set(lines.filter((line) => line !== '' && !line.startsWith('yaml<-')))];
-  const modules = [...new Set(files.flatMap(sourcesOf))];
-  /** For each file that asked for the yaml package (import or require), the sources it holds. */
-  const yamlImporters = [...new Set(lines.filter((line) => line.startsWith('yaml<-')).map((line) => line.slice('yaml<-'.length)))].map(sourcesOf);
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, files, modules, yamlImporters };
+  /** Files and built-ins loaded, and our sources initialised in the bundle. */
+  const modules = [...new Set([...lines.filter((line) => line !== '' && !line.startsWith('yaml<-')), ...initialised(coverage)])];
+  /** The files that asked for the yaml package. */
+  const yamlImporters = [...new Set(lines.filter((line) => line.startsWith('yaml<-')).map((line) => line.slice('yaml<-'.length)))];
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules, yamlImporters };
 }
 
 const YAML = /\/node_modules\/yaml\//;
 const YAML_LIB = /\/src\/parse\/yaml-lib\.ts$/;
+/** What the bundle's requires come from (createRequire of its own path). */
+const BUNDLE_URL = pathToFileURL(BUNDLE).href;
 /** The modules that match one of `kinds`, each with what it is. */
 function loaded(modules: readonly string[], kinds: Array<[string, RegExp]>): string[] {
   return modules.flatMap((url) => kinds.filter(([, pattern]) => pattern.test(url)).map(([what]) => `${what}: ${url}`));
@@ -173,14 +184,28 @@ describe('start-up: what a plain scan loads', () => {
     expect(loaded(modules, HEAVY)).toEqual([]);
   });
 
-  it('runs from the bundle: a plain scan loads a handful of files of ours, none of tsc’s one-per-source output', () => {
-    const { files, modules } = run(['scan', 'examples']);
-    const ours = files.filter((url) => url.startsWith(BUNDLE));
-    // ~80 sources of ours (was ~80 files for Node's loader to resolve, read, compile and link).
-    expect(modules.filter((url) => url.includes('/src/')).length).toBeGreaterThan(60);
-    expect(ours.length).toBeGreaterThan(0);
-    expect(ours.length).toBeLessThanOrEqual(20);
-    expect(files.filter((url) => url.startsWith(pathToFileURL(root).href) && !url.startsWith(BUNDLE) && !url.includes('/node_modules/') && !url.endsWith('/bin/imagedrift.js'))).toEqual([]);
+  it('runs from the bundle: no file of ours but the launcher, and every heavy source is one the bundle initialises lazily', () => {
+    const { code, modules } = run(['scan', 'examples']);
+    expect(code).toBe(1);
+    const ours = modules.filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes('/node_modules/') && !url.includes('/src/'));
+    expect(ours.map((url) => url.slice(pathToFileURL(root).href.length))).toEqual(['/bin/imagedrift.js', '/dist/cli/launch.js', '/dist/cli/code-cache.js']);
+    // The lazy modules the checks above rely on are in the bundle as such (a static import from the
+    // scan's path would make one eager, and invisible to them).
+    for (const source of ['src/fix/pin.ts', 'src/audit/judge.ts', 'src/resolve/create.ts', 'src/scan/resolve-phase.ts', 'src/cli/changed-files.ts', 'src/scan/scan.ts', 'src/policy/load.ts']) {
+      expect(LAZY, source).toContain(pathToFileURL(join(root, source)).href);
+    }
+  });
+
+  it('compiles the bundle with the code cache the build made for it, and does without when V8 refuses it', () => {
+    const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', IMAGEDRIFT_DEBUG_STARTUP: '1' };
+    const cached = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
+    expect(cached.status).toBe(1);
+    expect(cached.stderr).toBe('imagedrift: code cache accepted\n');
+    // Other V8 flags (as another Node version): V8 refuses the data; the run is the same.
+    const refused = spawnSync(process.execPath, ['--no-opt', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
+    expect(refused.stderr).toBe('imagedrift: code cache rejected\n');
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe(cached.stdout);
   });
 
   it('scan examples does not load the yaml package for the parser or the policy: the fast reader reads them', () => {
@@ -218,7 +243,7 @@ describe('start-up: what a plain scan loads', () => {
       const { code, stdout, modules } = run(args);
       expect(code, args.join(' ')).toBe(0);
       expect(stdout, args.join(' ')).not.toBe('');
-      expect(has(modules, /\/src\/cli\/main\.ts$/)).toBe(true);
+      expect(has(modules, /\/dist\/cli\/launch\.js$/)).toBe(true);
       expect(loaded(modules, IMPLEMENTATIONS), args.join(' ')).toEqual([]);
     }
   });
@@ -243,16 +268,16 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     expect(code).toBe(1);
     expect(loaded(modules, HEAVY).join('\n')).toContain('/node_modules/ajv/');
     // A user's policy is read with the full parser (positions for its messages): yaml, required by yaml-lib.
-    expect(yamlImporters.some((sources) => has(sources, YAML_LIB))).toBe(true);
+    expect(yamlImporters).toEqual([BUNDLE_URL]);
     expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
   });
 
   it('a file that needs the full YAML parser loads yaml, lazily, and is scanned all the same', () => {
     const { code, stdout, modules, yamlImporters } = run(['scan', '--format', 'json', join(dir, 'full-parser')]);
     expect(code).toBe(1);
-    // Only the lazy loader asks for it.
-    expect(yamlImporters.length).toBe(1);
-    expect(has(yamlImporters[0] ?? [], YAML_LIB)).toBe(true);
+    // Only the bundle asks for it (src/parse/yaml-lib.ts, initialised lazily).
+    expect(yamlImporters).toEqual([BUNDLE_URL]);
+    expect(has(modules, YAML_LIB)).toBe(true);
     expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
     const report = JSON.parse(stdout) as { findings: Array<{ ruleId: string; location: { line: number }; container?: { name?: string } }> };
     const found = report.findings.map((finding) => `${finding.ruleId}@${finding.location.line} ${finding.container?.name ?? ''}`).sort();
@@ -263,8 +288,7 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     const { code, stdout, yamlImporters } = run(['scan', join(dir, 'suppressed')]);
     expect(code).toBe(0);
     expect(stdout.trim().split('\n').at(-1)).toBe('0 findings (0 errors, 0 warnings, 0 notes) in 1 file, 1 image reference');
-    expect(yamlImporters.length).toBe(1);
-    expect(has(yamlImporters[0] ?? [], YAML_LIB)).toBe(true);
+    expect(yamlImporters).toEqual([BUNDLE_URL]);
   });
 
   it('pin loads the rewriter and diff', () => {
