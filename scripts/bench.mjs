@@ -319,7 +319,7 @@ async function main() {
     const bundle = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, encoding: 'utf8' });
     if (bundle.status !== 0) throw new Error(`bench: bundling failed:\n${bundle.stderr}`);
   }
-  if (!existsSync(join(root, 'dist', 'bundle', 'main.js'))) throw new Error('dist/bundle/ is missing: build with npm run build');
+  if (!existsSync(join(root, 'dist', 'bundle', 'main.cjs'))) throw new Error('dist/bundle/ is missing: build with npm run build');
 
   out('## Machine');
   out();
