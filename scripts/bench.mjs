@@ -106,11 +106,16 @@ function median(values) {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Repeated runs of the CLI on `dir`: median wall time, highest peak RSS, and the references found. */
-function benchScan(dir, workers, repeat) {
+/**
+ * Repeated runs of the CLI on `dir`: median wall time, highest peak RSS, and the references found.
+ * `between` runs after each of ours (Renovate's run, side by side: the two alternate, so that both
+ * see the same moments of a machine whose speed drifts).
+ */
+function benchScan(dir, workers, repeat, between = () => {}) {
   const extra = workers === 'auto' ? [] : ['--workers', String(workers)];
   const runs = [];
   for (let i = 0; i < repeat; i++) {
+    if (i > 0) between();
     // IMAGEDRIFT_SCAN_STATS makes the scan say its own peak RSS, before the report is built.
     const run = measure(process.execPath, [cli, 'scan', dir, '--format', 'json', '-o', '/dev/null', ...extra], { env: { IMAGEDRIFT_SCAN_STATS: '1' } });
     if (run.status !== 0 && run.status !== 1) throw new Error(`imagedrift scan ${dir} exited with ${run.status}: ${run.stderr.slice(0, 2000)}`);
@@ -118,6 +123,7 @@ function benchScan(dir, workers, repeat) {
     run.scanRssMB = scanPeak === null ? undefined : Number(scanPeak[1]);
     runs.push(run);
   }
+  between();
   // One more run, not timed, that keeps the report: what was found.
   const out = join(tmpdir(), `imagedrift-bench-${process.pid}.json`);
   const counted = spawnSync(process.execPath, [cli, 'scan', dir, '--format', 'json', '-o', out, ...extra], { cwd: root, encoding: 'utf8' });
@@ -247,21 +253,30 @@ function installRenovate() {
   return { bin };
 }
 
-function benchRenovate(corpus, repeat) {
+/** Renovate's extraction on `corpus`: run() once per call, then result(). */
+function renovateRunner(corpus) {
   const installed = installRenovate();
-  if (installed.error !== undefined) return { error: installed.error };
+  if (installed.error !== undefined) return { run: () => {}, result: () => ({ error: installed.error }) };
   const config = join(RENOVATE_DIR, 'bench-config.json');
   writeFileSync(config, `${JSON.stringify(renovateConfig(), null, 2)}\n`);
   const version = JSON.parse(readFileSync(join(RENOVATE_DIR, 'node_modules', 'renovate', 'package.json'), 'utf8')).version;
   const env = { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', RENOVATE_CONFIG_FILE: config, RENOVATE_BASE_DIR: join(RENOVATE_DIR, 'base') };
   const runs = [];
   let log = '';
-  for (let i = 0; i < repeat; i++) {
-    const run = measure(installed.bin, ['--platform=local', '--dry-run=extract'], { cwd: corpus, env });
-    log = `${run.stdout}\n${run.stderr}`;
-    if (run.status !== 0) return { error: `renovate exited with ${run.status}: ${log.trim().split('\n').slice(-3).join(' / ').slice(0, 800)}` };
-    runs.push(run);
-  }
+  let error;
+  return {
+    run() {
+      if (error !== undefined) return;
+      const run = measure(installed.bin, ['--platform=local', '--dry-run=extract'], { cwd: corpus, env });
+      log = `${run.stdout}\n${run.stderr}`;
+      if (run.status !== 0) error = `renovate exited with ${run.status}: ${log.trim().split('\n').slice(-3).join(' / ').slice(0, 800)}`;
+      else runs.push(run);
+    },
+    result: () => (error !== undefined ? { error } : renovateResult(version, runs, log)),
+  };
+}
+
+function renovateResult(version, runs, log) {
   const entries = log.split('\n').flatMap((line) => {
     try {
       return [JSON.parse(line)];
@@ -289,16 +304,17 @@ function benchRenovate(corpus, repeat) {
 /** imagedrift and (with --with-renovate) Renovate on the same directory, and the ratio. */
 function sideBySide(args, dir, shown, out) {
   const rows = [];
-  const ours = benchScan(dir, 'auto', args.repeat);
+  const runner = args.renovate ? renovateRunner(dir) : undefined;
+  const ours = benchScan(dir, 'auto', args.repeat, () => runner?.run());
   rows.push(['imagedrift', `\`node bin/imagedrift.js scan ${shown} --format json -o /dev/null\``, fmt(ours.wall), fmt(ours.rssMB, 0), `${ours.refs} image references (${ours.filesScanned} files scanned)`]);
   let renovate;
-  if (args.renovate) {
-    renovate = benchRenovate(dir, args.repeat);
+  if (runner !== undefined) {
+    renovate = runner.result();
     if (renovate.error === undefined) {
       rows.push([`Renovate ${renovate.version}`, '`renovate --platform=local --dry-run=extract` (kubernetes manager on all YAML, regex manager for JSON `"image"`)', fmt(renovate.wall), fmt(renovate.rssMB, 0), `${renovate.dockerDeps} docker dependencies (${renovate.deps} in all, with Kubernetes API versions; ${renovate.files} package files)`]);
     }
   }
-  out(`${(bytesOf(dir) / 2 ** 20).toFixed(1)} MiB in ${files(dir).length} files. Median of ${args.repeat} run(s).`);
+  out(`${(bytesOf(dir) / 2 ** 20).toFixed(1)} MiB in ${files(dir).length} files. Median of ${args.repeat} run(s)${args.renovate ? ', imagedrift and Renovate taking turns' : ''}.`);
   out();
   out(table(['tool', 'command', 'wall s', 'peak RSS MiB', 'found'], rows));
   out();
