@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli/launch.js';
+// CommonJS (bin/package.json): a CommonJS entry starts without Node's ES module loader.
+require('../dist/bundle/launch.cjs');

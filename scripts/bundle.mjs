@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Part of `npm run build`, after tsc: bundles the command line (src/cli/main.ts) and the scan worker
-// (src/scan/worker.ts) with esbuild into dist/bundle/main.cjs and worker.cjs, then makes the V8 code
-// cache that src/cli/launch.ts (what bin/imagedrift.js runs) compiles the bundle with.
+// Part of `npm run build`, after tsc: bundles the command line (src/cli/main.ts), the scan worker
+// (src/scan/worker.ts) and the launcher (src/cli/launch.ts) with esbuild into dist/bundle/main.cjs,
+// worker.cjs and launch.cjs, then makes the V8 code cache the launcher compiles main.cjs with.
+// bin/imagedrift.js (CommonJS, as bin/package.json says) requires the launcher.
 //
 // Why: start-up is most of a CI gate's run. Node's ES module loader paid for each of the ~80 files a
-// scan loaded (resolve, read, compile, link: ~20 ms), and V8 compiled every function a scan calls on
-// its first call (another ~20 ms). One file, compiled from a cache made by running a scan, costs
-// neither. CommonJS because only a script (vm.Script) takes V8's cached data in Node 20. What a run
-// may not need stays lazy: esbuild turns each import() of ours into a module initialised on first
-// use, and npm packages stay outside the bundle, required from node_modules when first needed (the
-// AWS SDK, semver, diff, ajv, yaml). import.meta.url, which the sources use to find policies/,
-// package.json and the worker, becomes the bundle's own file URL; every output sits two levels below
-// the package root, as dist/cli/*.js does, so those relative paths hold.
+// scan loaded (resolve, read, compile, link: ~20 ms), V8 compiled every function a scan calls on its
+// first call (another ~20 ms), and starting the ES module loader at all costs ~5 ms. One CommonJS
+// file, compiled from a cache made by running a scan, costs none of it. CommonJS because only a
+// script (vm.Script) takes V8's cached data in Node 20. What a run may not need stays lazy: esbuild
+// turns each import() of ours into a module initialised on first use, and the npm packages only some
+// runs need (LAZY_PACKAGES) stay in node_modules, required on first use; those a plain scan uses
+// (commander, picomatch, jsonc-parser) are bundled, under the cache. import.meta.url, which the
+// sources use to find policies/, package.json and the worker, becomes the bundle's own file URL;
+// every output sits two levels below the package root, as dist/cli/*.js does, so those relative
+// paths hold.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** npm packages left out of the bundle: the full YAML parser, the schema checker, the registry and audit side. */
+export const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*'];
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
@@ -27,14 +32,18 @@ const shim = join(outdir, 'import-meta-url.js');
 writeFileSync(shim, "export const importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
 await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts' },
+  entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts', launch: 'src/cli/launch.ts' },
   outdir,
   outExtension: { '.js': '.cjs' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // What a plain scan uses is bundled, so the code cache covers it too; what only some runs need
+  // stays in node_modules, required on first use.
+  external: [...LAZY_PACKAGES],
+  // jsonc-parser's UMD build requires its parts by computed names; its ES module build bundles.
+  mainFields: ['module', 'main'],
   define: { 'import.meta.url': 'importMetaUrl' },
   inject: [shim],
   sourcemap: 'linked',
