@@ -4,10 +4,11 @@
 // node:zlib) and ajv (only a user's own policy file is checked against the schema). The CLI runs
 // from one bundle (dist/bundle/main.cjs, scripts/bundle.mjs) in which each of those sources is a
 // module esbuild initialises on its first import(); each run records what it loads: ES modules
-// through a resolve hook, CommonJS files (the CommonJS bin and launcher, npm packages) from
-// require.cache and Node's built-ins from process.moduleLoadList at exit, and which of our sources the bundle initialised from V8's
-// coverage (NODE_V8_COVERAGE: a lazy module's initialiser is a function named after its source). The
-// positive cases show that the recorder sees each kind of module when a run does load it.
+// through a resolve hook, CommonJS files (the bin and launcher, npm packages) from require.cache and
+// Node's built-ins from process.moduleLoadList at exit, and which of our sources the bundle
+// initialised from V8's coverage (NODE_V8_COVERAGE: a lazy module's initialiser is a function named
+// after its source). The positive cases show that the recorder sees each kind of module when a run
+// does load it.
 //
 // The yaml package (CommonJS, ~70 files) is loaded only when a file or policy needs the full YAML
 // parser (src/parse/yaml-lib.ts): the fast reader reads the examples and the bundled policy. The
@@ -177,7 +178,7 @@ describe('start-up: what a plain scan loads', () => {
     const { code, stdout, modules } = run(['scan', 'examples']);
     expect(code).toBe(1);
     expect(stdout.trim().split('\n').at(-1)).toBe('6 findings (3 errors, 2 warnings, 1 note) in 2 files, 7 image references');
-    // The recorder saw the scan: ES modules (the scanner, the bundled policy's loader).
+    // The recorder saw the scan: sources the bundle initialised (the scanner, the bundled policy's loader).
     expect(has(modules, /\/src\/scan\/scan\.ts$/)).toBe(true);
     expect(has(modules, /\/src\/policy\/load\.ts$/)).toBe(true);
     expect(has(modules, /\/src\/parse\/fast-yaml\.ts$/)).toBe(true);
