@@ -17,19 +17,17 @@
 // paths hold.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** npm packages left out of the bundle: the full YAML parser, the schema checker, the registry and audit side. */
-export const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*'];
+const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*'];
 const outdir = join(root, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-const shim = join(outdir, 'import-meta-url.js');
-writeFileSync(shim, "export const importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
 await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts', launch: 'src/cli/launch.ts' },
@@ -45,11 +43,11 @@ await build({
   // jsonc-parser's UMD build requires its parts by computed names; its ES module build bundles.
   mainFields: ['module', 'main'],
   define: { 'import.meta.url': 'importMetaUrl' },
-  inject: [shim],
+  // The bundle's own file URL; after "use strict", which must stay the first statement.
+  banner: { js: '"use strict";\nvar importMetaUrl = require(\'node:url\').pathToFileURL(__filename).href;' },
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-rmSync(shim);
 
 // The code cache: made by a scan of the examples in every report format, so that what a scan and
 // its reporters call is compiled in it (src/cli/code-cache.ts writes it at the run's exit).
