@@ -18,6 +18,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+import { MAX_INLINED_BYTECODE_SIZE, tuneJit } from './jit.js';
 
 /**
  * What became of the cache: used; refused by V8 (another Node version or flags); made for another
@@ -78,9 +79,15 @@ function readCache(path: string): Buffer | undefined {
 export function launch(bundle: string): void {
   const source = readFileSync(bundle, 'utf8');
   const { script, status } = compile(bundle, source, readCache(`${bundle}.cache`));
-  if (process.env.IMAGEDRIFT_DEBUG_STARTUP === '1') process.stderr.write(`imagedrift: code cache ${status}\n`);
+  const debug = process.env.IMAGEDRIFT_DEBUG_STARTUP === '1';
+  if (debug) process.stderr.write(`imagedrift: code cache ${status}\n`);
   const out = process.env.IMAGEDRIFT_CODE_CACHE_OUT;
-  if (out !== undefined && out !== '') {
+  // After the compile (V8 checks its flags against the cache's then); not in the build's run, whose
+  // cache would record the changed flags and be refused by every run (src/cli/jit.ts).
+  if (out === undefined || out === '') {
+    const tuned = tuneJit(process.execArgv);
+    if (debug) process.stderr.write(`imagedrift: V8 inlining ${tuned ? `limited to callees of ${MAX_INLINED_BYTECODE_SIZE} bytecodes` : 'left as the user set it'}\n`);
+  } else {
     // At exit, so that the functions the run called are compiled and in the cache.
     process.on('exit', () => {
       writeFileSync(`${out}.tmp`, cacheFile(source, script.createCachedData()));
