@@ -2,7 +2,6 @@
 // node_modules, following no symlink loop), single files, and `-` for stdin. Each file is
 // checked before it is scanned: size limit, binary content, UTF-8.
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -65,7 +64,7 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-/** readChecked() without the event loop, for the thread that scans the file (a worker, or the main thread between its own scans). */
+/** Reads and checks one file (size limit, binary content, UTF-8). */
 export function readCheckedSync(path: string, maxBytes: number): SourceItem {
   try {
     const info = statSync(path);
@@ -77,20 +76,11 @@ export function readCheckedSync(path: string, maxBytes: number): SourceItem {
   }
 }
 
-async function readChecked(path: string, maxBytes: number): Promise<SourceItem> {
-  try {
-    const info = await stat(path);
-    if (info.size > maxBytes) return { kind: 'skipped', path, reason: `larger than the ${formatBytes(maxBytes)} limit (${formatBytes(info.size)}); raise it with --max-file-size` };
-    const decoded = decode(await readFile(path), maxBytes);
-    return 'text' in decoded ? { kind: 'file', path, text: decoded.text } : { kind: 'skipped', path, reason: decoded.reason };
-  } catch (err) {
-    return { kind: 'skipped', path, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
-  }
-}
-
 /** Reads a file now, or (for pendingSources()) leaves it to the scanner. */
 type Open = (path: string, maxBytes: number) => Promise<SourceItem | PendingFile>;
-const openNow: Open = readChecked;
+// Synchronous reads: one file is read at a time either way, and the scan's start then needs no
+// promise-based fs module.
+const openNow: Open = async (path, maxBytes) => readCheckedSync(path, maxBytes);
 const openLater: Open = async (path) => ({ kind: 'pending', path });
 
 // Directories are listed with synchronous calls: the scan runs between them, and an asynchronous
@@ -165,7 +155,7 @@ async function* inputs(paths: readonly string[], options: SourceOptions, open: O
     }
     let info;
     try {
-      info = await stat(path);
+      info = statSync(path);
     } catch (err) {
       yield { kind: 'error', path, message: `${path}: cannot read: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : ((err as NodeJS.ErrnoException).code ?? String(err))}` };
       continue;
