@@ -49,12 +49,28 @@ export function resolveOutputs(formats: readonly OutputSpec[] | undefined, outpu
   return specs;
 }
 
+/** Chunks joined up to this many characters per write (a JSON report comes a finding at a time). */
+const WRITE_CHARS = 64 * 1024;
+
+/** The chunks joined into writes of about WRITE_CHARS characters: few system calls, bounded memory. */
+export function* batched(chunks: Iterable<string>): Generator<string> {
+  let pending = '';
+  for (const chunk of chunks) {
+    pending += chunk;
+    if (pending.length >= WRITE_CHARS) {
+      yield pending;
+      pending = '';
+    }
+  }
+  if (pending !== '') yield pending;
+}
+
 /** Renders every report from the same result and writes it. */
 export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], ctx: ReportContext & { stdoutIsTty: boolean }, stdout: (text: string) => void): void {
   for (const spec of specs) {
     const color = ctx.color && spec.file === undefined && ctx.stdoutIsTty && spec.format === 'text';
     // JSON goes out a finding at a time: the report of a huge scan never sits in memory whole.
-    const chunks = spec.format === 'json' ? jsonChunks(result, ctx) : [REPORTERS[spec.format](result, { ...ctx, color })];
+    const chunks = batched(spec.format === 'json' ? jsonChunks(result, ctx) : [REPORTERS[spec.format](result, { ...ctx, color })]);
     if (spec.file === undefined) {
       for (const chunk of chunks) stdout(chunk);
       continue;
