@@ -9,10 +9,21 @@ export type Matcher = (value: string) => boolean;
 
 const NEVER: Matcher = () => false;
 
-/** Globs on `/`-separated paths; `*` stays within a segment, `**` crosses them; dot files match. */
+const GLOB = { dot: true };
+
+/**
+ * Globs on `/`-separated paths; `*` stays within a segment, `**` crosses them; dot files match.
+ * A list is one regular expression made of picomatch's for each glob: picomatch's matcher for a
+ * list tries each glob's own matcher in turn, and the known-sidecar list alone has two dozen.
+ */
 export function pathMatcher(patterns: readonly string[]): Matcher {
-  if (patterns.length === 0) return NEVER;
-  return picomatch(patterns as string[], { dot: true });
+  const [only] = patterns;
+  if (only === undefined) return NEVER;
+  if (patterns.length === 1) return picomatch(only, GLOB);
+  const any = new RegExp(patterns.map((pattern) => `(?:${picomatch.makeRe(pattern, GLOB).source})`).join('|'));
+  // As picomatch's matcher: a value equal to a glob matches it, and the empty string matches none.
+  const literal = new Set(patterns);
+  return (value) => value !== '' && (literal.has(value) || any.test(value));
 }
 
 /** Globs on a whole canonical image name (`docker.io/library/busybox`). */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/core/types.js';
 import { loadDefaultPolicy, loadPolicyFile } from '../../src/policy/load.js';
-import { compilePolicy, exceptionMatches, findException, isExpired, pathFilter, registryMatcher } from '../../src/policy/match.js';
+import picomatch from 'picomatch';
+import { compilePolicy, exceptionMatches, findException, isExpired, pathFilter, pathMatcher, registryMatcher } from '../../src/policy/match.js';
 import { applyLayer, emptyPolicy, policyForPath } from '../../src/policy/merge.js';
 import { parsePolicy } from '../../src/policy/parse.js';
 import { imagePatternProblem, isCalendarDate, pathPatternProblem } from '../../src/policy/patterns.js';
@@ -79,6 +80,31 @@ describe('paths', () => {
     expect(allowed('ecs/nested/task.json')).toBe(false);
     expect(allowed('README.yaml')).toBe(false);
     expect(pathFilter(emptyPolicy())('anything/at/all.yaml')).toBe(true);
+  });
+});
+
+describe('glob lists', () => {
+  it('a list of globs matches exactly what picomatch matches with the same list', () => {
+    const lists = [
+      loadDefaultPolicy().sidecarImages,
+      ['deploy/**', 'ecs/*.json', '**/testdata/**', '*.yaml'],
+      ['{prod,staging}/**/app-?.yaml', 'k8s/[a-c]*/**', '**/*.{yml,yaml}', '!(vendor)/**/task.json'],
+      ['docker.io/library/*', 'public.ecr.aws/**', '**/nginx', 'ghcr.io/org/app*'],
+    ];
+    const values = [
+      '', 'a', '.hidden/app.yaml', 'deploy/prod/app.yaml', 'deploy/.git/x.yaml', 'ecs/task.json', 'ecs/nested/task.json', 'x/testdata/y/z.json',
+      'prod/web/app-1.yaml', 'staging/app-12.yaml', 'k8s/b2/deep/x.yml', 'k8s/d/x.yaml', 'vendor/a/task.json', 'src/a/task.json', 'README.yaml',
+      'docker.io/library/busybox', 'docker.io/library/team/app', 'public.ecr.aws/aws-observability/aws-otel-collector', 'quay.io/prometheus-operator/prometheus-config-reloader',
+      'registry.example.com/mirror/envoyproxy/envoy-distroless', 'ghcr.io/org/app-api', 'ghcr.io/org/other', 'docker.io/library/nginx', '**/nginx', 'deploy/**',
+      'cr.fluentbit.io/fluent/fluent-bit', 'docker.io/datadog/agent', 'gcr.io/istio-release/proxyv2', 'docker.io/istio/proxyv2',
+    ];
+    for (const list of lists) {
+      const ours = pathMatcher(list);
+      const theirs = picomatch(list, { dot: true });
+      for (const value of values) expect(ours(value), `${JSON.stringify(list)} / ${value}`).toBe(theirs(value));
+    }
+    // Not every answer is the same: the lists above do match some of the values.
+    expect(values.filter(pathMatcher(lists[0] ?? [])).length).toBeGreaterThan(3);
   });
 });
 
