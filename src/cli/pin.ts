@@ -112,8 +112,8 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
         return;
       }
       const { policy } = setup;
-      const [{ pinPaths }, { relativeTo }] = await Promise.all([import('../fix/pin.js'), import('../scan/scan.js')]);
-      const relativePath = (path: string): string => relativeTo(setup.root, path);
+      const [{ pinPaths }, { relativePaths }] = await Promise.all([import('../fix/pin.js'), import('../scan/scan.js')]);
+      const relativePath = relativePaths(setup.root);
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
       let created: CreatedResolver | undefined;
       let propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;

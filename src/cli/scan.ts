@@ -76,8 +76,8 @@ read, or with --resolve a reference could not be checked).`,
     .action(async (paths: string[], flags: ScanFlags) => {
       try {
         const outputs = resolveOutputs(flags.format, flags.output);
-        const [setup, { releaseFindings, relativeTo, scanPaths }] = await Promise.all([setupRun(flags), import('../scan/scan.js')]);
-        const relativePath = (path: string) => relativeTo(setup.root, path);
+        const [setup, { releaseFindings, relativePaths, scanPaths }] = await Promise.all([setupRun(flags), import('../scan/scan.js')]);
+        const relativePath = relativePaths(setup.root);
         const options = {
           policy: setup.policy,
           maxFileBytes: flags.maxFileSize,
