@@ -18,7 +18,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
-import { MAX_INLINED_BYTECODE_SIZE, tuneJit } from './jit.js';
+import { tuneJit } from './jit.js';
 
 /**
  * What became of the cache: used; refused by V8 (another Node version or flags); made for another
@@ -86,7 +86,7 @@ export function launch(bundle: string): void {
   // cache would record the changed flags and be refused by every run (src/cli/jit.ts).
   if (out === undefined || out === '') {
     const tuned = tuneJit(process.execArgv);
-    if (debug) process.stderr.write(`imagedrift: V8 inlining ${tuned ? `limited to callees of ${MAX_INLINED_BYTECODE_SIZE} bytecodes` : 'left as the user set it'}\n`);
+    if (debug) process.stderr.write(`imagedrift: V8 flags set: ${tuned.length > 0 ? tuned.join(' ') : 'none (the user set them)'}\n`);
   } else {
     // At exit, so that the functions the run called are compiled and in the cache.
     process.on('exit', () => {

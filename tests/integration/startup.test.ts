@@ -203,21 +203,25 @@ describe('start-up: what a plain scan loads', () => {
     const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', IMAGEDRIFT_DEBUG_STARTUP: '1' };
     const cached = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
     expect(cached.status).toBe(1);
-    expect(cached.stderr).toBe('imagedrift: code cache accepted\nimagedrift: V8 inlining limited to callees of 120 bytecodes\n');
+    expect(cached.stderr).toBe('imagedrift: code cache accepted\nimagedrift: V8 flags set: --max-inlined-bytecode-size=120 --interrupt-budget=202752\n');
     // Other V8 flags (as another Node version): V8 refuses the data; the run is the same.
     const refused = spawnSync(process.execPath, ['--no-opt', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    expect(refused.stderr).toBe('imagedrift: code cache rejected\nimagedrift: V8 inlining limited to callees of 120 bytecodes\n');
+    expect(refused.stderr).toBe('imagedrift: code cache rejected\nimagedrift: V8 flags set: --max-inlined-bytecode-size=120 --interrupt-budget=202752\n');
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe(cached.stdout);
   });
 
-  it('leaves V8 inlining to a user who set it, with the same report', () => {
+  it('leaves the V8 flags a user set to the user, with the same report', () => {
     const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', IMAGEDRIFT_DEBUG_STARTUP: '1' };
     const tuned = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
     // The user's own inlining flag is left alone; V8's default value keeps the cache valid too.
-    const own = spawnSync(process.execPath, ['--max-inlined-bytecode-size=460', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    expect(own.stderr).toBe('imagedrift: code cache accepted\nimagedrift: V8 inlining left as the user set it\n');
+    const own = spawnSync(process.execPath, ['--max-inlined-bytecode-size=460', '--interrupt-budget=67584', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
+    expect(own.stderr).toBe('imagedrift: code cache accepted\nimagedrift: V8 flags set: none (the user set them)\n');
     expect(own.stdout).toBe(tuned.stdout);
+    // One of them set by the user: the launcher sets the other.
+    const one = spawnSync(process.execPath, ['--no-turbo-inlining', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
+    expect(one.stderr).toBe('imagedrift: code cache rejected\nimagedrift: V8 flags set: --interrupt-budget=202752\n');
+    expect(one.stdout).toBe(tuned.stdout);
   });
 
   it('scan examples does not load the yaml package for the parser or the policy: the fast reader reads them', () => {
