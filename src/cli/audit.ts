@@ -2,6 +2,7 @@
 // declared and what the registry serves now. Same rules engine, policy and reporters as `scan`.
 // The command and its options are defined up front; the audit itself (src/audit, the AWS SDK) is
 // loaded when the action runs.
+import { isatty } from 'node:tty';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -141,7 +142,7 @@ async function run(flags: AuditFlags): Promise<void> {
 
   // Exceptions expire on AWS's calendar (the snapshot's server time), unless --now says otherwise.
   const { result, stats } = auditResult(snapshot, policy, { now: flags.now ?? snapshotDate(snapshot) });
-  const ctx = { color: flags.color !== false, stdoutIsTty: process.stdout.isTTY === true, version: VERSION, relativePath: (path: string) => path, policy };
+  const ctx = { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy };
   // Every format from the same result, as `scan` writes them; the text report ends with the
   // audit's own summary line (services and tasks, not files).
   writeOutputs(

@@ -3,6 +3,7 @@
 // Start-up counts in a CI gate: the command and its options are defined up front, the scanner is
 // loaded when the action runs, and the registry side (src/resolve, semver) only with --resolve.
 // tests/integration/startup.test.ts checks what a plain scan loads.
+import { isatty } from 'node:tty';
 import { Command, Option } from 'commander';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
@@ -109,10 +110,12 @@ read, or with --resolve a reference could not be checked).`,
           result = await scanPaths(paths, options);
         }
         const linkBase = flags.linkBase ?? defaultLinkBase(process.env);
+        // Whether fd 1 is a terminal, asked directly: process.stdout would be created (~1 ms for a
+        // pipe) even when every report goes to a file.
         writeOutputs(
           result,
           outputs,
-          { color: flags.color !== false, stdoutIsTty: process.stdout.isTTY === true, version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
+          { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
           (text) => process.stdout.write(text),
         );
         for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);
