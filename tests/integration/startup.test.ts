@@ -81,8 +81,9 @@ const HEAVY: Array<[string, RegExp]> = [
   ['ajv', /\/node_modules\/ajv\//],
   ['semver', /\/node_modules\/semver\//],
   ['AWS SDK', /\/node_modules\/(@aws-sdk|@smithy)\//],
-  // (node:child_process is not among them: commander requires it when it loads.)
   ['node:https, node:http, node:zlib', /^node:(https|http|zlib)$/],
+  // commander's own require of it is made lazy in the bundle (scripts/bundle.mjs).
+  ['node:child_process (git, credential helpers)', /^node:child_process$/],
 ];
 
 /** The command implementations: none of them is needed to print help or the version. */
