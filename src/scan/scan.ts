@@ -47,7 +47,8 @@ export function relativePaths(root: string): (path: string) => string {
     const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf(sep));
     const name = path.slice(cut + 1);
     if (cut <= 0 || name === '' || name === '.' || name === '..' || path === '<stdin>') return relativeTo(root, path);
-    const dir = path.slice(0, cut);
+    // With its separator: a drive's root (`C:\`) resolves to itself, where `C:` would be the drive's working directory.
+    const dir = path.slice(0, cut + 1);
     let prefix = directories.get(dir);
     if (prefix === undefined) {
       // As relativeTo() does for a file in it, but the root itself is '' rather than absolute.
