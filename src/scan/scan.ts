@@ -26,12 +26,17 @@ export interface RunOptions extends ScanOptions, SourceOptions {
   workers?: number;
 }
 
+/** Whether path.relative()'s answer leaves the root (`..`, `../x`; not a name such as `..x`). */
+function outside(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`) || rel.startsWith('../') || isAbsolute(rel);
+}
+
 /** A path relative to `root`, with `/` separators; absolute when it lies outside `root`. */
 export function relativeTo(root: string, path: string): string {
   if (path === '<stdin>') return path;
   const absolute = resolve(path);
   const rel = relative(root, absolute);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return absolute.split('\\').join('/');
+  if (rel === '' || outside(rel)) return absolute.split('\\').join('/');
   return rel.split('\\').join('/');
 }
 
@@ -54,7 +59,7 @@ export function relativePaths(root: string): (path: string) => string {
       // As relativeTo() does for a file in it, but the root itself is '' rather than absolute.
       const absolute = resolve(dir);
       const rel = relative(root, absolute);
-      prefix = rel === '' ? '' : (rel.startsWith('..') || isAbsolute(rel) ? absolute : rel).split('\\').join('/');
+      prefix = rel === '' ? '' : (outside(rel) ? absolute : rel).split('\\').join('/');
       if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
       directories.set(dir, prefix);
     }

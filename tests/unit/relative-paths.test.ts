@@ -20,6 +20,10 @@ const paths = [
   '../../elsewhere/x.yml',
   join(resolve(cwd, '..'), 'sibling', 'a.yaml'),
   '..hidden/app.yaml',
+  '..app.yaml',
+  './..app.yaml',
+  'deploy/../..app.yaml',
+  join(cwd, '..app.yaml'),
   'odd\\name.yaml',
   'dir\\with\\backslashes/file.yaml',
   'deploy//prod///app.yaml',
@@ -37,5 +41,8 @@ describe('relativePaths', () => {
     expect(relative(join(cwd, 'deploy', 'k8s', 'pod.yaml'))).toBe('deploy/k8s/pod.yaml');
     expect(relative(join(cwd, 'top.yaml'))).toBe('top.yaml');
     expect(relative('../x/y.yaml')).toBe(resolve(cwd, '../x/y.yaml'));
+    // A name that starts with two dots is inside the root, however the path to it is spelled.
+    for (const path of ['..app.yaml', './..app.yaml', join(cwd, '..app.yaml'), 'deploy/../..app.yaml']) expect(relative(path), path).toBe('..app.yaml');
+    expect(relative('..hidden/app.yaml')).toBe('..hidden/app.yaml');
   });
 });
