@@ -4,7 +4,7 @@
 // node:zlib) and ajv (only a user's own policy file is checked against the schema). The CLI runs
 // from one bundle (dist/bundle/main.cjs, scripts/bundle.mjs) in which each of those sources is a
 // module esbuild initialises on its first import(); each run records what it loads: ES modules
-// through a resolve hook, CommonJS files (the bin and launcher, npm packages) from require.cache and
+// through a resolve hook, CommonJS files (the bin and the bundle, npm packages) from require.cache and
 // Node's built-ins from process.moduleLoadList at exit, and which of our sources the bundle
 // initialised from V8's coverage (NODE_V8_COVERAGE: a lazy module's initialiser is a function named
 // after its source). The positive cases show that the recorder sees each kind of module when a run
@@ -14,7 +14,7 @@
 // parser (src/parse/yaml-lib.ts): the fast reader reads the examples and the bundled policy. The
 // recorder also notes who asks for `yaml` (Module._load's parent): only the bundle may.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -148,8 +148,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let runs = 0;
 
+/** What run() gave for each list of arguments: the same run is made once for the tests that share it. */
+const runs_ = new Map<string, ReturnType<typeof runOnce>>();
+
 /** Runs the CLI from the repository root and returns its exit code, output and the modules it loaded. */
-function run(args: string[]) {
+function run(args: string[]): ReturnType<typeof runOnce> {
+  const key = JSON.stringify(args);
+  const known = runs_.get(key);
+  if (known !== undefined) return known;
+  const result = runOnce(args);
+  runs_.set(key, result);
+  return result;
+}
+
+function runOnce(args: string[]) {
   const log = join(dir, `modules-${++runs}.txt`);
   const coverage = join(dir, `coverage-${runs}`);
   writeFileSync(log, '');
@@ -186,12 +198,12 @@ describe('start-up: what a plain scan loads', () => {
     expect(loaded(modules, HEAVY)).toEqual([]);
   });
 
-  it('runs from the bundle: no file of ours but the launcher, and every heavy source is one the bundle initialises lazily', () => {
+  it('runs from the bundle: no file of ours but the bin and the bundle, and every heavy source is one the bundle initialises lazily', () => {
     const { code, modules } = run(['scan', 'examples']);
     expect(code).toBe(1);
     const ours = modules.filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes('/node_modules/') && !url.includes('/src/'));
-    expect(ours.map((url) => url.slice(pathToFileURL(root).href.length)).sort()).toEqual(['/bin/imagedrift.js', '/dist/bundle/launch.cjs']);
-    // What a plain scan uses of npm (commander, picomatch, jsonc-parser) is in the bundle, under its code cache.
+    expect(ours.map((url) => url.slice(pathToFileURL(root).href.length)).sort()).toEqual(['/bin/imagedrift.js', '/dist/bundle/main.cjs']);
+    // What a plain scan uses of npm (commander, picomatch, jsonc-parser) is in the bundle.
     expect(modules.filter((url) => url.includes('/node_modules/'))).toEqual([]);
     // The lazy modules the checks above rely on are in the bundle as such (a static import from the
     // scan's path would make one eager, and invisible to them).
@@ -200,29 +212,24 @@ describe('start-up: what a plain scan loads', () => {
     }
   });
 
-  it('compiles the bundle with the code cache the build made for it, and does without when V8 refuses it', () => {
-    const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', IMAGEDRIFT_DEBUG_STARTUP: '1' };
-    const cached = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    expect(cached.status).toBe(1);
-    expect(cached.stderr).toBe('imagedrift: code cache accepted\nimagedrift: V8 flags set: --max-inlined-bytecode-size=120 --interrupt-budget=202752\n');
-    // Other V8 flags (as another Node version): V8 refuses the data; the run is the same.
-    const refused = spawnSync(process.execPath, ['--no-opt', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    expect(refused.stderr).toBe('imagedrift: code cache rejected\nimagedrift: V8 flags set: --max-inlined-bytecode-size=120 --interrupt-budget=202752\n');
-    expect(refused.status).toBe(1);
-    expect(refused.stdout).toBe(cached.stdout);
-  });
-
-  it('leaves the V8 flags a user set to the user, with the same report', () => {
-    const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', IMAGEDRIFT_DEBUG_STARTUP: '1' };
-    const tuned = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    // The user's own inlining flag is left alone; V8's default value keeps the cache valid too.
-    const own = spawnSync(process.execPath, ['--max-inlined-bytecode-size=460', '--interrupt-budget=67584', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    expect(own.stderr).toBe('imagedrift: code cache accepted\nimagedrift: V8 flags set: none (the user set them)\n');
-    expect(own.stdout).toBe(tuned.stdout);
-    // One of them set by the user: the launcher sets the other.
-    const one = spawnSync(process.execPath, ['--no-turbo-inlining', bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
-    expect(one.stderr).toBe('imagedrift: code cache rejected\nimagedrift: V8 flags set: --interrupt-budget=202752\n');
-    expect(one.stdout).toBe(tuned.stdout);
+  it("uses Node's own compile cache, which NODE_COMPILE_CACHE places and NODE_DISABLE_COMPILE_CACHE turns off; stderr stays empty", () => {
+    const cache = join(dir, 'compile-cache');
+    const env = { PATH: process.env.PATH, HOME: dir, NO_COLOR: '1', NODE_COMPILE_CACHE: cache };
+    const first = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
+    expect(first.status).toBe(1);
+    expect(first.stderr).toBe('');
+    // The cache holds the bundle's code once the first run is over.
+    const files = (d: string): string[] => readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+    expect(files(cache).length).toBeGreaterThan(0);
+    const second = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env });
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toBe(first.stdout);
+    // Turned off: nothing is written, the report is the same.
+    const off = join(dir, 'compile-cache-off');
+    const disabled = spawnSync(process.execPath, [bin, 'scan', '--format', 'json', 'examples'], { cwd: root, encoding: 'utf8', env: { ...env, NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(disabled.stderr).toBe('');
+    expect(disabled.stdout).toBe(first.stdout);
+    expect(existsSync(off) ? files(off) : []).toEqual([]);
   });
 
   it('scan examples does not load the yaml package for the parser or the policy: the fast reader reads them', () => {
@@ -260,7 +267,7 @@ describe('start-up: what a plain scan loads', () => {
       const { code, stdout, modules } = run(args);
       expect(code, args.join(' ')).toBe(0);
       expect(stdout, args.join(' ')).not.toBe('');
-      expect(has(modules, /\/dist\/bundle\/launch\.cjs$/)).toBe(true);
+      expect(has(modules, /\/dist\/bundle\/main\.cjs$/)).toBe(true);
       expect(loaded(modules, IMPLEMENTATIONS), args.join(' ')).toEqual([]);
     }
   });

@@ -1,7 +1,7 @@
 // The fast YAML reader against the full parser on random texts (tests/unit/fast-yaml-random.ts):
 // whenever the fast reader returns a tree, the full parser must find no error and build exactly
-// the same tree (values, styles, tags, every range). Giving up is always allowed. FUZZ_CASES=n runs
-// more cases.
+// the same tree (values, styles, tags, every range). Giving up is always allowed. `npm run fuzz`
+// runs many more cases (tests/helpers/fuzz.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,9 +11,12 @@ import type { Node, ParsedFile } from '../../src/parse/tree.js';
 import { parseYaml } from '../../src/parse/yaml.js';
 import { mutateLines, randomYaml, rng } from './fast-yaml-random.js';
 import { filesUnder } from '../helpers/files.js';
+import { cases, seed } from '../helpers/fuzz.js';
 
-const CASES = Number(process.env.FUZZ_CASES ?? 4000);
-const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
+const CASES = cases(600, 40000);
+/** Real files bent line by line: each is a whole file, so fewer. */
+const BENT = cases(60, 10000);
+const SEED = seed(20240601);
 
 /** Plain data (drops undefined-valued keys the same way on both sides). */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `number:${String(v)}` : Object.is(v, -0) ? 'number:-0' : v)));
@@ -92,16 +95,16 @@ const realFiles = [join(import.meta.dirname, '..', 'golden'), join(import.meta.d
   .filter((text) => !looksLikeJson(text));
 
 describe('fast YAML reader, differential on random texts', () => {
-  it(`agrees with the full parser on real files bent line by line (${CASES / 4} cases)`, () => {
+  it(`agrees with the full parser on real files bent line by line (${BENT} cases)`, () => {
     const r = rng(SEED + 1);
     const failures: string[] = [];
     let accepted = 0;
-    for (let i = 0; i < CASES / 4 && failures.length < 5; i++) {
+    for (let i = 0; i < BENT && failures.length < 5; i++) {
       const source = realFiles[Math.floor(r() * realFiles.length)] ?? '';
       if (check(mutateLines(source, r), `case ${i}`, failures)) accepted++;
     }
     expect(failures).toEqual([]);
-    expect(accepted).toBeGreaterThan(CASES / 40);
+    expect(accepted).toBeGreaterThan(BENT / 10);
   });
 
   it(`agrees with the full parser on ${CASES} random texts`, () => {

@@ -4,7 +4,7 @@
 // fixtures, examples, a synthetic repository, ../shared/corpus when it is there), on them with
 // directive lines slipped in, on random YAML with directive lines slipped in, and on random Helm-like
 // templates (tests/unit/fast-yaml-template-random.ts). Where it does not stop, it must read exactly
-// what read() reads. TEMPLATE_CASES=n runs more cases.
+// what read() reads. `npm run fuzz` runs many more cases (tests/helpers/fuzz.ts).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +17,10 @@ import { generate } from '../../scripts/gen-synthetic.mjs';
 import { randomTemplate, withDirectives } from './fast-yaml-template-random.js';
 import { mutateLines, randomYaml, rng } from './fast-yaml-random.js';
 import { filesUnder } from '../helpers/files.js';
+import { cases, seed } from '../helpers/fuzz.js';
 
-const CASES = Number(process.env.TEMPLATE_CASES ?? 3000);
-const SEED = Number(process.env.TEMPLATE_SEED ?? 20261122);
+const CASES = cases(250, 10000);
+const SEED = seed(20261122);
 
 const plain = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `number:${String(v)}` : Object.is(v, -0) ? 'number:-0' : v));
 
