@@ -104,7 +104,8 @@ function validator(): ValidateFunction {
   const ids = knownRuleIds();
   const key = ids.join(',');
   if (compiled?.ids !== key) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    // As src/parse/yaml-lib.ts loads yaml: the bundle's own require, else from node_modules.
+    const { Ajv } = (typeof require === 'function' ? require('ajv') : createRequire(import.meta.url)('ajv')) as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
     ajv.addVocabulary(['errorHints']);
     compiled = { ids: key, validate: ajv.compile(policySchema(ids)) };

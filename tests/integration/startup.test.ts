@@ -10,7 +10,7 @@
 // after its source). The positive cases show that the recorder sees each kind of module when a run
 // does load it.
 //
-// The yaml package (CommonJS, ~70 files) is loaded only when a file or policy needs the full YAML
+// The yaml package (its vendor file, dist/bundle/vendor/yaml.cjs) is loaded only when a file or policy needs the full YAML
 // parser (src/parse/yaml-lib.ts): the fast reader reads the examples and the bundled policy. The
 // recorder also notes who asks for `yaml` (Module._load's parent): only the bundle may.
 import { spawnSync } from 'node:child_process';
@@ -47,7 +47,7 @@ const out = process.env.IMAGEDRIFT_MODULE_LOG;
 register(new URL('./hooks.mjs', import.meta.url), { data: { out } });
 const load = Module._load;
 Module._load = function (request, parent, isMain) {
-  if (request === 'yaml') appendFileSync(out, 'yaml<-' + (parent?.filename ? pathToFileURL(parent.filename).href : 'unknown') + '\\n');
+  if (request === './vendor/yaml.cjs') appendFileSync(out, 'yaml<-' + (parent?.filename ? pathToFileURL(parent.filename).href : 'unknown') + '\\n');
   return load.call(this, request, parent, isMain);
 };
 const cache = createRequire(import.meta.url).cache;
@@ -77,10 +77,10 @@ const HEAVY: Array<[string, RegExp]> = [
   ['src/resolve (registries)', /\/src\/resolve\//],
   ['src/scan/resolve-phase (scan --resolve)', /\/src\/scan\/resolve-phase\.ts$/],
   ['--changed-since (git)', /\/src\/cli\/changed-files\.ts$/],
-  ['diff', /\/node_modules\/diff\//],
-  ['ajv', /\/node_modules\/ajv\//],
-  ['semver', /\/node_modules\/semver\//],
-  ['AWS SDK', /\/node_modules\/(@aws-sdk|@smithy)\//],
+  ['diff', /\/dist\/bundle\/vendor\/diff\.cjs$/],
+  ['ajv', /\/dist\/bundle\/vendor\/ajv\.cjs$/],
+  ['semver', /\/dist\/bundle\/vendor\/semver\.cjs$/],
+  ['AWS SDK', /\/dist\/bundle\/vendor\/aws\.cjs$/],
   ['node:https, node:http, node:zlib', /^node:(https|http|zlib)$/],
   // commander's own require of it is made lazy in the bundle (scripts/bundle.mjs).
   ['node:child_process (git, credential helpers)', /^node:child_process$/],
@@ -91,7 +91,7 @@ const IMPLEMENTATIONS: Array<[string, RegExp]> = [
   ...HEAVY,
   ['the scanner', /\/src\/scan\//],
   ['the policy loader', /\/src\/policy\/(load|parse|schema)\.ts$/],
-  ['yaml', /\/node_modules\/yaml\//],
+  ['yaml', /\/dist\/bundle\/vendor\/yaml\.cjs$/],
 ];
 
 const FULL_PARSER_FILE = `apiVersion: apps/v1
@@ -175,7 +175,7 @@ function runOnce(args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, modules, yamlImporters };
 }
 
-const YAML = /\/node_modules\/yaml\//;
+const YAML = /\/dist\/bundle\/vendor\/yaml\.cjs$/;
 const YAML_LIB = /\/src\/parse\/yaml-lib\.ts$/;
 /** What the bundle's requires come from (createRequire of its own path). */
 const BUNDLE_URL = pathToFileURL(BUNDLE).href;
@@ -201,9 +201,10 @@ describe('start-up: what a plain scan loads', () => {
   it('runs from the bundle: no file of ours but the bin and the bundle, and every heavy source is one the bundle initialises lazily', () => {
     const { code, modules } = run(['scan', 'examples']);
     expect(code).toBe(1);
-    const ours = modules.filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes('/node_modules/') && !url.includes('/src/'));
+    const ours = modules.filter((url) => url.startsWith(pathToFileURL(root).href) && !url.includes('/src/'));
     expect(ours.map((url) => url.slice(pathToFileURL(root).href.length)).sort()).toEqual(['/bin/imagedrift.js', '/dist/bundle/main.cjs']);
     // What a plain scan uses of npm (commander, picomatch, jsonc-parser) is in the bundle.
+    // Nothing comes from node_modules at all: the package has no dependencies.
     expect(modules.filter((url) => url.includes('/node_modules/'))).toEqual([]);
     // The lazy modules the checks above rely on are in the bundle as such (a static import from the
     // scan's path would make one eager, and invisible to them).
@@ -283,17 +284,17 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     expect(found).toContain('/src/scan/resolve-phase.ts');
     expect(found).toMatch(/^node:.*: node:https$/m);
     expect(found).toMatch(/^node:.*: node:zlib$/m);
-    expect(found).toContain('/node_modules/semver/');
-    expect(found).not.toContain('/node_modules/ajv/');
+    expect(found).toContain('/dist/bundle/vendor/semver.cjs');
+    expect(found).not.toContain('/dist/bundle/vendor/ajv.cjs');
   });
 
   it('a policy file of the user’s own loads ajv to check it, and yaml to read it', () => {
     const { code, modules, yamlImporters } = run(['scan', '--policy', join(dir, 'policy.yaml'), 'examples']);
     expect(code).toBe(1);
-    expect(loaded(modules, HEAVY).join('\n')).toContain('/node_modules/ajv/');
+    expect(loaded(modules, HEAVY).join('\n')).toContain('/dist/bundle/vendor/ajv.cjs');
     // A user's policy is read with the full parser (positions for its messages): yaml, required by yaml-lib.
     expect(yamlImporters).toEqual([BUNDLE_URL]);
-    expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
+    expect(has(modules, YAML)).toBe(true);
   });
 
   it('a file that needs the full YAML parser loads yaml, lazily, and is scanned all the same', () => {
@@ -302,7 +303,7 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     // Only the bundle asks for it (src/parse/yaml-lib.ts, initialised lazily).
     expect(yamlImporters).toEqual([BUNDLE_URL]);
     expect(has(modules, YAML_LIB)).toBe(true);
-    expect(has(modules, /\/node_modules\/yaml\/dist\/index\.js$/)).toBe(true);
+    expect(has(modules, YAML)).toBe(true);
     const report = JSON.parse(stdout) as { findings: Array<{ ruleId: string; location: { line: number }; container?: { name?: string } }> };
     const found = report.findings.map((finding) => `${finding.ruleId}@${finding.location.line} ${finding.container?.name ?? ''}`).sort();
     expect(found).toEqual(FULL_PARSER_FINDINGS);
@@ -321,7 +322,7 @@ describe('start-up: the recorder sees the heavy modules when a run needs them', 
     expect(code).toBe(3); // every reference left alone: no proposal in the results
     const found = loaded(modules, HEAVY).join('\n');
     expect(found).toContain('/src/fix/pin.ts');
-    expect(found).toContain('/node_modules/diff/');
+    expect(found).toContain('/dist/bundle/vendor/diff.cjs');
     expect(found).not.toContain('/src/resolve/create.ts'); // --from-results asks no registry
   });
 });
