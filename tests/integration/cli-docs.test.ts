@@ -90,3 +90,34 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(bad.stdout).toContain('k8s/pod.yaml:5:34: error Container `a` in Pod `p` uses floating tag `latest`');
   });
 });
+
+// pre-commit installs a node hook as it would from the repository's URL: a clone, `npm install`
+// there (which builds it), `npm pack`, whose stdout it takes as the tarball's path, and `npm install
+// -g` of that tarball into its own environment. Debian's pre-commit (3.0.4) runs it here, with npm
+// offline: the clone's packages come from the cache `npm ci` filled, the tarball needs none.
+describe('pre-commit try-repo', () => {
+  it('installs the hook from this checkout and runs it: fails on a floating tag, passes on a pinned one', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'imagedrift-try-repo-'));
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    git('init', '-q', '.');
+    mkdirSync(join(repo, 'k8s'));
+    const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "${image}"}]\n`;
+    writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod('nginx:latest'));
+    git('add', '-A');
+    const env = { ...process.env, PRE_COMMIT_HOME: join(repo, '.pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
+    const tryRepo = () => spawnSync('pre-commit', ['try-repo', root, 'imagedrift', '--files', 'k8s/pod.yaml'], { cwd: repo, encoding: 'utf8', env });
+
+    const floating = tryRepo();
+    expect(floating.error).toBeUndefined();
+    expect(floating.stdout).toContain('k8s/pod.yaml:5:34: error Container `a` in Pod `p` uses floating tag `latest`');
+    expect(floating.stdout).toMatch(/imagedrift \(floating container image tags\)\.+Failed/);
+    expect(floating.status).toBe(1);
+
+    writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod(`nginx:1.27.0@sha256:${'a'.repeat(64)}`));
+    const pinned = tryRepo();
+    expect(pinned.stdout).toMatch(/imagedrift \(floating container image tags\)\.+Passed/);
+    expect(pinned.status).toBe(0);
+    // Installing runs npm and the build in pre-commit's clone: minutes on a busy runner. No speed is
+    // asserted; the limit only keeps a hung install from hanging the suite.
+  }, 600_000);
+});
