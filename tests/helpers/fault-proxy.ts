@@ -3,14 +3,16 @@
 // Docker-Content-Digest, and redirects to a second listener on another port that stands in for
 // "another host" (like a blob CDN). Every request to either listener is recorded (method, path,
 // headers), and requests in flight are counted, so tests can assert request counts, concurrency,
-// and that no Authorization header reached the other host.
+// and that no Authorization header reached the other host. The other listener can also play a
+// hostile host that challenges for credentials (Basic, or Bearer with its own token realm), so a
+// test can prove none are offered to it; and a status fault can send any bytes (a gzip bomb).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Fault =
   | { kind: 'latency'; ms: number }
-  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string | Buffer }
   | { kind: 'reset' }
   /** Forward, keep the upstream Content-Length, send only half the body, then cut the connection. */
   | { kind: 'truncate' }
@@ -22,9 +24,10 @@ export type Fault =
   | { kind: 'add-headers'; headers: Record<string, string> }
   /**
    * Paginate `/tags/list` like Docker Hub/GHCR do (distribution 2.8 ignores `n`): honour `n` (capped
-   * at `pageSize`) and `last`, and add `Link: <…>; rel="next"` (relative, or absolute if asked).
+   * at `pageSize`) and `last`, and add `Link: <…>; rel="next"` (relative, or absolute if asked;
+   * `nextOnOther`: absolute, on the other listener). `delayMs`: wait that long before each page.
    */
-  | { kind: 'paginate-tags'; pageSize: number; absolute?: boolean }
+  | { kind: 'paginate-tags'; pageSize: number; absolute?: boolean; nextOnOther?: boolean; delayMs?: number }
   /** 307 to the same path on the other listener. */
   | { kind: 'redirect-other' };
 
@@ -50,6 +53,12 @@ export interface FaultProxyOptions {
   upstream: string;
   /** Authorization the other listener adds when forwarding (it plays a host that authorizes by URL). */
   otherUpstreamAuthorization?: string;
+  /**
+   * What the other listener does: forward to the upstream (default), or answer every request with
+   * 401 and a Basic challenge, or a Bearer challenge whose realm is its own `/token` (which answers
+   * 401 too). Either way every request it gets is recorded with its headers.
+   */
+  other?: 'forward' | 'basic-challenge' | 'bearer-challenge';
 }
 
 export interface FaultProxy {
@@ -128,6 +137,16 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       }
       const body = Buffer.concat(chunks);
       try {
+        if (listener === 'other' && opts.other === 'basic-challenge') {
+          res.writeHead(401, { 'www-authenticate': 'Basic realm="other-host"', 'content-type': 'application/json' });
+          res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+          return;
+        }
+        if (listener === 'other' && opts.other === 'bearer-challenge') {
+          res.writeHead(401, { 'www-authenticate': `Bearer realm="${otherUrl}/token",service="other-host"`, 'content-type': 'application/json' });
+          res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+          return;
+        }
         if (listener === 'other') {
           const extra: Record<string, string> = opts.otherUpstreamAuthorization ? { authorization: opts.otherUpstreamAuthorization } : {};
           sendUpstream(res, await forward(req, body, extra), method);
@@ -178,6 +197,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
             return;
           }
           case 'paginate-tags': {
+            if (fault.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
             const up = await forward(req, body, {});
             const url = new URL(p, 'http://proxy.invalid');
             const all = ((JSON.parse(up.body.toString('utf8')) as { tags?: string[] }).tags ?? []).sort();
@@ -189,7 +209,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
             const lastOfPage = page[page.length - 1];
             if (lastOfPage !== undefined && all.indexOf(lastOfPage) < all.length - 1) {
               const next = `${url.pathname}?n=${n}&last=${encodeURIComponent(lastOfPage)}`;
-              headers.link = `<${fault.absolute ? `http://${req.headers.host}` : ''}${next}>; rel="next"`;
+              const base = fault.nextOnOther ? otherUrl : fault.absolute ? `http://${req.headers.host}` : '';
+              headers.link = `<${base}${next}>; rel="next"`;
             }
             const name = url.pathname.replace(/^\/v2\//, '').replace(/\/tags\/list$/, '');
             sendUpstream(res, { ...up, headers, body: Buffer.from(JSON.stringify({ name, tags: page })) }, method);
