@@ -36,7 +36,7 @@ export interface AwsClientOptions {
   roleDurationSeconds?: number;
   /** Region of the STS endpoint used for AssumeRole (default: the first region a client is made for). */
   stsRegion?: string;
-  /** Total attempts per call, first included (default 5). */
+  /** Total attempts per call, first included (default: AWS_MAX_ATTEMPTS, else 5). */
   maxAttempts?: number;
   /** Default `standard`. */
   retryMode?: 'standard' | 'adaptive';
@@ -101,7 +101,10 @@ export function awsErrorName(err: unknown): string {
 
 export function awsErrorMessage(err: unknown): string {
   const name = errorName(err);
-  const msg = err instanceof Error ? err.message : String(err);
+  let msg = err instanceof Error ? err.message : String(err);
+  // The HTTP handler's own wording, in ours: "@smithy/node-http-handler - [ERROR] a request has exceeded the configured 1000 ms requestTimeout."
+  const timedOut = /exceeded the configured (\d+) ms requestTimeout/.exec(msg);
+  if (name === 'TimeoutError' && timedOut) msg = `no answer within ${timedOut[1]} ms (--timeout)`;
   return msg && msg !== name ? `${name}: ${msg}` : name;
 }
 
@@ -260,7 +263,8 @@ export class AwsClients {
     const cfg: Record<string, unknown> = {
       region,
       retryMode: o.retryMode ?? 'standard',
-      maxAttempts: o.maxAttempts ?? 5,
+      // 5 unless given, or unless AWS_MAX_ATTEMPTS says otherwise (the SDK reads it when we set nothing).
+      ...(o.maxAttempts !== undefined || !/^\d+$/.test(process.env.AWS_MAX_ATTEMPTS ?? '') ? { maxAttempts: o.maxAttempts ?? 5 } : {}),
       // NodeHttpHandler options; each client gets its own agents (destroy() closes them).
       requestHandler: {
         requestTimeout: timeout,
