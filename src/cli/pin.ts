@@ -139,8 +139,12 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
       let created: CreatedResolver | undefined;
       let propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;
-      const [{ digestToPin, isVerifiableDigest }, { withBudget }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js')]);
+      const [{ digestToPin, isVerifiableDigest }, { withBudget: withBudgetNow }, { Semaphore }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js'), import('../resolve/limit.js')]);
       const { budgetMs, budgetLabel } = budgetOptions(flags);
+      // References are worked on 32 at a time (as scan --resolve does), and each one's time budget
+      // starts when its turn comes, not while it waits behind the others.
+      const turns = new Semaphore(32);
+      const withBudget = <T>(ms: number, label: string, fn: () => Promise<T>): Promise<T> => turns.run(() => withBudgetNow(ms, label, fn));
       try {
         if (flags.fromResults !== undefined) {
           const file = flags.fromResults;
