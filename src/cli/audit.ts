@@ -18,6 +18,7 @@ import { oneOf } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
+import { parseTimeout } from './resolve-options.js';
 import { VERSION } from './version.js';
 
 /**
@@ -53,10 +54,19 @@ interface AuditFlags {
   policy?: string;
   now?: string;
   concurrency: number;
+  timeout: number;
   color?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** AWS region names: `us-east-1`, `us-gov-west-1`, `cn-northwest-1`, `eusc-de-east-1`, … */
+const REGION_RE = /^[a-z]{2,5}(?:-[a-z]+){1,3}-\d{1,2}$/;
+
+function region(value: string, previous: string[]): string[] {
+  if (!REGION_RE.test(value)) throw new InvalidArgumentError('expected an AWS region name such as us-east-1 or eu-west-2');
+  return [...previous, value];
+}
 
 function roleArn(value: string, previous: string[]): string[] {
   if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(value)) throw new InvalidArgumentError('expected a role ARN such as arn:aws:iam::123456789012:role/imagedrift-audit');
@@ -116,6 +126,14 @@ async function run(flags: AuditFlags): Promise<void> {
     const { defaultRegion } = await import('../sources/ecs-live.js');
     const regions = flags.region.length > 0 ? flags.region : [await defaultRegion(flags.profile)].filter((r): r is string => r !== undefined);
     if (regions.length === 0) throw new UsageError('no region: pass --region (repeatable), or set AWS_REGION or a region in your AWS profile');
+    for (const r of regions) if (!REGION_RE.test(r)) throw new UsageError(`the configured region ${JSON.stringify(r)} is not an AWS region name (AWS_REGION, AWS_DEFAULT_REGION or the profile's region)`);
+    const { ProxyConfigError, proxySettingsFromEnv } = await import('../resolve/proxy.js');
+    let proxy;
+    try {
+      proxy = proxySettingsFromEnv();
+    } catch (err) {
+      throw err instanceof ProxyConfigError ? new UsageError(err.message) : err;
+    }
     const { progressDisplay } = await import('../audit/progress.js');
     const progress = progressDisplay(process.stderr);
     try {
@@ -126,6 +144,9 @@ async function run(flags: AuditFlags): Promise<void> {
         ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
         ...(flags.roleArn.length > 0 ? { roleArns: flags.roleArn } : {}),
         concurrency: flags.concurrency,
+        // Every AWS call and registry request: at most --timeout per attempt, through the proxies.
+        aws: { requestTimeoutMs: flags.timeout, proxy },
+        resolver: { timeoutMs: flags.timeout, proxy },
         onProgress: (p) => progress.update(p),
       });
     } finally {
@@ -173,7 +194,7 @@ async function run(flags: AuditFlags): Promise<void> {
 function ecsCommand(): Command {
   return new Command('ecs')
     .description('Audit what really runs in Amazon ECS (task definitions in use, the digests their tasks run) against the policy and what the registries serve now.')
-    .addOption(new Option('--region <region>', 'AWS region to audit; repeatable').argParser(collect).default([], 'AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region'))
+    .addOption(new Option('--region <region>', 'AWS region to audit; repeatable').argParser(region).default([], 'AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region'))
     .addOption(new Option('--cluster <glob>', 'only clusters whose name matches; repeatable').argParser(collect).default([], 'all'))
     .addOption(new Option('--service <glob>', 'only services whose name matches; repeatable').argParser(collect).default([], 'all'))
     .option('--profile <name>', 'AWS profile (default: the standard credential chain)')
@@ -188,6 +209,7 @@ function ecsCommand(): Command {
     .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
     .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (default: the date on AWS's clock)").argParser(parseDate))
     .addOption(new Option('--concurrency <n>', 'clusters and registry look-ups in flight at a time').argParser(positiveInt).default(4))
+    .addOption(new Option('--timeout <duration>', 'per-attempt timeout of each AWS call and registry request').argParser(parseTimeout).default(30_000, '30s'))
     .option('--no-color', 'never colour the output')
     .addHelpText(
       'after',

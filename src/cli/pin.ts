@@ -15,7 +15,7 @@ import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
 import { ExitCode } from './exit-codes.js';
-import { addResolveOptions, resolverFrom } from './resolve-options.js';
+import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 import type { CreatedResolver } from '../resolve/create.js';
 
@@ -43,18 +43,40 @@ export function onlyFilter(selectors: readonly string[]): ((finding: Finding) =>
     (pathMatch === undefined || pathMatch(finding.location.path));
 }
 
-/** Proposals saved by `scan --resolve --format json`, keyed by canonical reference. */
-export function proposalsFromResults(file: string): (parsed: ParsedReference) => Promise<ProposalOutcome> {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as { schema?: string; findings?: Finding[] };
-  if (report.schema !== 'imagedrift.scan/v1' || !Array.isArray(report.findings)) throw new Error(`${file}: not an imagedrift scan result (schema imagedrift.scan/v1)`);
-  const proposals = new Map<string, ProposalOutcome>();
-  for (const finding of report.findings) {
-    const outcome = finding.image === undefined ? undefined : parseReference(finding.image.raw);
-    if (finding.fix?.digest === undefined || outcome === undefined || !outcome.ok) continue;
-    proposals.set(canonicalReference(outcome.ref), { ok: true, proposal: { digest: finding.fix.digest, ...(finding.fix.versionTag !== undefined ? { versionTag: finding.fix.versionTag } : {}) } });
-  }
-  return async (parsed) => proposals.get(canonicalReference(parsed)) ?? { ok: false, reason: `no proposal for it in ${file}` };
+/** A proposal saved by `scan --resolve --format json`. */
+export interface SavedProposal {
+  digest: string;
+  versionTag?: string;
+  /** The manifest was fetched and hashed by the scan; otherwise pin must verify it first. */
+  verified: boolean;
 }
+
+/** Proposals saved by `scan --resolve --format json`, keyed by canonical reference. */
+export function proposalsFromResults(file: string): Map<string, SavedProposal> {
+  let report: { schema?: string; findings?: Finding[] };
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as typeof report;
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read the scan results: ${err instanceof SyntaxError ? 'not JSON' : ((err as NodeJS.ErrnoException).code ?? String(err))}`);
+  }
+  if (report === null || typeof report !== 'object' || report.schema !== 'imagedrift.scan/v1' || !Array.isArray(report.findings)) {
+    throw new UsageError(`${file}: not an imagedrift scan result (schema imagedrift.scan/v1)`);
+  }
+  const proposals = new Map<string, SavedProposal>();
+  for (const finding of report.findings) {
+    const fix = finding?.fix;
+    const outcome = typeof finding?.image?.raw === 'string' ? parseReference(finding.image.raw) : undefined;
+    if (typeof fix?.digest !== 'string' || outcome === undefined || !outcome.ok) continue;
+    proposals.set(canonicalReference(outcome.ref), {
+      digest: fix.digest,
+      ...(typeof fix.versionTag === 'string' ? { versionTag: fix.versionTag } : {}),
+      verified: fix.verified === true,
+    });
+  }
+  return proposals;
+}
+
+const clip = (value: string): string => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 
 export function formatPinReport(report: PinReport, dryRun: boolean): string {
   const lines: string[] = [];
@@ -85,7 +107,7 @@ export function pinCommand(): Command {
     .addOption(new Option('--only <selector>', 'only findings of this rule id, role (app, init, sidecar) or path glob; repeatable').argParser((value: string, previous: string[]) => [...previous, value]).default([]))
     .option('--dry-run', 'print a unified diff and write nothing')
     .option('--check', 'write nothing; exit 1 when anything would change (for CI)')
-    .option('--from-results <file>', 'apply the proposals saved by `scan --resolve --format json` without contacting any registry');
+    .option('--from-results <file>', 'apply the proposals saved by `scan --resolve --format json`; a digest the scan did not verify is verified first');
   return addResolveOptions(addPolicyOptions(command))
     .addHelpText(
       'after',
@@ -117,22 +139,55 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
       let created: CreatedResolver | undefined;
       let propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;
-      if (flags.fromResults !== undefined) {
-        propose = proposalsFromResults(flags.fromResults);
-      } else {
-        const [{ digestToPin }, { versionTagForDigest }] = await Promise.all([import('../resolve/types.js'), import('../resolve/version-tags.js')]);
-        created = await resolverFrom(flags, warn);
-        const session = created.session;
-        propose = async (parsed) => {
-          const outcome = await session.resolve(parsed, { verify: true, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
-          if (!outcome.ok) return { ok: false, reason: outcome.reason };
-          let versionTag: string | undefined;
-          if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
-            const tags = await session.listTags(parsed).catch(() => undefined);
-            versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
-          }
-          return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
-        };
+      const [{ digestToPin, isVerifiableDigest }, { withBudget: withBudgetNow }, { Semaphore }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js'), import('../resolve/limit.js')]);
+      const { budgetMs, budgetLabel } = budgetOptions(flags);
+      // References are worked on 32 at a time (as scan --resolve does), and each one's time budget
+      // starts when its turn comes, not while it waits behind the others.
+      const turns = new Semaphore(32);
+      const withBudget = <T>(ms: number, label: string, fn: () => Promise<T>): Promise<T> => turns.run(() => withBudgetNow(ms, label, fn));
+      try {
+        if (flags.fromResults !== undefined) {
+          const file = flags.fromResults;
+          const saved = proposalsFromResults(file);
+          // A digest the scan took from a HEAD answer is verified (GET by digest + sha256) before it
+          // is written; offline, only a verified entry of the on-disk cache can vouch for it.
+          if ([...saved.values()].some((p) => !p.verified && isVerifiableDigest(p.digest))) created = await resolverFrom(flags, warn);
+          const session = created?.session;
+          propose = async (parsed) => {
+            const proposal = saved.get(canonicalReference(parsed));
+            if (proposal === undefined) return { ok: false, reason: `no proposal for it in ${file}` };
+            const { verified, ...rest } = proposal;
+            if (!isVerifiableDigest(proposal.digest)) return { ok: false, reason: `the digest ${clip(proposal.digest)} in ${file} is not a well-formed sha256 or sha512 digest; nothing written` };
+            if (verified) return { ok: true, proposal: rest };
+            const outcome = await withBudget(budgetMs, budgetLabel, () => session!.resolve({ ...parsed, tag: undefined, digest: proposal.digest }, { verify: true }));
+            if (!outcome.ok) return { ok: false, reason: `the digest ${proposal.digest} in ${file} was not verified by the scan, and verifying it failed: ${outcome.reason}` };
+            return { ok: true, proposal: rest };
+          };
+        } else {
+          const { versionTagForDigest } = await import('../resolve/version-tags.js');
+          created = await resolverFrom(flags, warn);
+          const session = created.session;
+          propose = (parsed) =>
+            withBudget(budgetMs, budgetLabel, async () => {
+              const outcome = await session.resolve(parsed, { verify: true, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
+              if (!outcome.ok) return { ok: false, reason: outcome.reason };
+              let versionTag: string | undefined;
+              if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
+                const tags = await session.listTags(parsed).catch((err: unknown) => {
+                  warn(`${canonicalReference(parsed)}: the tag list could not be read (${err instanceof Error ? err.message : String(err)}): --upgrade-latest found no version tag, so it is pinned as \`${parsed.tag ?? 'latest'}\``);
+                  return undefined;
+                });
+                versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
+              }
+              return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
+            });
+        }
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        process.stderr.write(`imagedrift: ${err.message}\n`);
+        process.exitCode = ExitCode.USAGE;
+        created?.close();
+        return;
       }
       try {
         const only = onlyFilter(flags.only);

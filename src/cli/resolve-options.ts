@@ -3,6 +3,7 @@
 // command really asks a registry: a plain `scan` never loads it.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CreatedResolver } from '../resolve/create.js';
+import { UsageError } from './outputs.js';
 
 export interface ResolveFlags {
   platform?: string;
@@ -15,12 +16,35 @@ export interface ResolveFlags {
   profile?: string;
 }
 
-/** `30s`, `15m`, `2h`, `1d`, or seconds. */
-export function parseDuration(value: string): number {
-  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Node's timers hold at most 2^31 - 1 ms (~24.8 days); anything longer would fire after 1 ms. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * `30s`, `15m`, `2h`, `1d`, `500ms`, or seconds. More than 0, and at most `maxMs`: a value the
+ * timers cannot hold is refused rather than wrapped (`99999999999d` would become 1 ms).
+ */
+export function parseDuration(value: string, maxMs: number = Number.MAX_SAFE_INTEGER): number {
+  const match = /^(\d{1,20})\s*(ms|s|m|h|d)?$/.exec(value.trim());
   if (match === null) throw new InvalidArgumentError('expected a duration such as 30s, 15m, 1h or 1d');
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit;
+  const ms = Number(match[1]) * DURATION_UNITS[(match[2] ?? 's') as keyof typeof DURATION_UNITS];
+  if (ms <= 0) throw new InvalidArgumentError('must be longer than 0');
+  if (ms > maxMs) throw new InvalidArgumentError(`must be at most ${maxMs === MAX_TIMEOUT_MS ? '24d' : `${maxMs} ms`}`);
+  return ms;
+}
+
+/** A per-request timeout (`--timeout`): as parseDuration, at most what a timer can hold. */
+export function parseTimeout(value: string): number {
+  return parseDuration(value, MAX_TIMEOUT_MS);
+}
+
+/** How many per-request timeouts one reference may spend in all (retries, waits, tag-list pages). */
+export const BUDGET_TIMEOUTS = 4;
+
+/** The per-reference budget that goes with --timeout. */
+export function budgetOptions(flags: Pick<ResolveFlags, 'timeout'>): { budgetMs: number; budgetLabel: string } {
+  return { budgetMs: BUDGET_TIMEOUTS * flags.timeout, budgetLabel: `${BUDGET_TIMEOUTS} × --timeout` };
 }
 
 function positiveInt(value: string): number {
@@ -41,16 +65,24 @@ export function addResolveOptions(command: Command): Command {
     .addOption(new Option('--platform <os/arch[/variant]>', 'pin the matching child manifest of multi-arch images instead of the index').argParser(platform))
     .addOption(new Option('--insecure-registry <host:port>', 'reach this registry over plain HTTP (loopback registries always are); repeatable').argParser(collect).default([]))
     .addOption(new Option('--concurrency <n>', 'requests in flight per registry host').argParser(positiveInt).default(8))
-    .addOption(new Option('--timeout <duration>', 'per-request timeout').argParser(parseDuration).default(15_000, '15s'))
-    .addOption(new Option('--cache-ttl <duration>', 'how long cached digests stay fresh').argParser(parseDuration).default(3_600_000, '1h'))
+    .addOption(new Option('--timeout <duration>', `per-request timeout; ${BUDGET_TIMEOUTS} times it bounds all the requests for one reference`).argParser(parseTimeout).default(15_000, '15s'))
+    .addOption(new Option('--cache-ttl <duration>', 'how long cached digests stay fresh').argParser((value: string) => parseDuration(value)).default(3_600_000, '1h'))
     .option('--no-cache', 'neither read nor write the on-disk cache')
     .option('--offline', 'answer from the on-disk cache only; never touch the network')
     .option('--profile <name>', 'AWS profile for private ECR registries (default: the standard credential chain)');
 }
 
 export async function resolverFrom(flags: ResolveFlags, onWarning: (message: string) => void): Promise<CreatedResolver> {
-  const { createResolver } = await import('../resolve/create.js');
+  const [{ createResolver }, { ProxyConfigError, proxySettingsFromEnv }] = await Promise.all([import('../resolve/create.js'), import('../resolve/proxy.js')]);
+  let proxy;
+  try {
+    proxy = proxySettingsFromEnv();
+  } catch (err) {
+    if (err instanceof ProxyConfigError) throw new UsageError(err.message);
+    throw err;
+  }
   return createResolver({
+    proxy,
     insecureRegistries: flags.insecureRegistry,
     concurrency: flags.concurrency,
     timeoutMs: flags.timeout,

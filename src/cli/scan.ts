@@ -15,7 +15,7 @@ import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './o
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
-import { addResolveOptions, resolverFrom } from './resolve-options.js';
+import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 import { VERSION } from './version.js';
 import type { NewerLevel } from '../scan/resolve-phase.js';
@@ -98,9 +98,10 @@ read, or with --resolve a reference could not be checked).`,
           // Only its references are needed: its findings (judged without registry facts) go.
           releaseFindings(first.findings);
           const { gatherFacts } = await import('../scan/resolve-phase.js');
-          const created = await resolverFrom(flags, (message) => void process.stderr.write(`imagedrift: warning: ${message}\n`));
+          const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
+          const created = await resolverFrom(flags, warn);
           try {
-            const facts = await gatherFacts(refs, setup.policy, { resolver: created.session, newer: flags.newer, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
+            const facts = await gatherFacts(refs, setup.policy, { resolver: created.session, newer: flags.newer, ...budgetOptions(flags), onWarning: warn, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
             result = await scanPaths(paths, { ...options, facts });
             if (facts.unchecked > 0) result.errors.push(`${facts.unchecked} of ${facts.unique} image references could not be checked against their registries (see the resolve-failed findings)`);
           } finally {

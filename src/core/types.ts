@@ -86,6 +86,11 @@ export interface Fix {
   range: TextRange;
   /** The digest the replacement pins (what `pin --from-results` writes). */
   digest?: string;
+  /**
+   * True when the manifest was fetched and its sha256 equals `digest`; false when the digest is the
+   * registry's word (a HEAD's Docker-Content-Digest): `pin --from-results` verifies it before writing.
+   */
+  verified?: boolean;
   /** The version tag sharing that digest, for `latest`, no tag or a mutable tag (`v0.28.0`). */
   versionTag?: string;
   /** Why this replacement, for readers: "latest is v0.28.0". */

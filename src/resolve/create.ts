@@ -1,10 +1,12 @@
 // Builds the resolver a command uses: private ECR hosts through the AWS SDK, every other host
 // through the OCI Distribution API, wrapped in one ResolverSession (dedupe, cache, offline).
 import type { ParsedReference } from '../core/types.js';
+import type { AwsClientOptions } from '../sources/aws-clients.js';
 import { ResolveCache } from './cache.js';
 import type { EcrResolver } from './ecr.js';
 import { isEcrHost } from './ecr-host.js';
 import { OciRegistryClient } from './oci-registry.js';
+import type { ProxySettings } from './proxy.js';
 import { ResolverSession } from './session.js';
 import type { Resolver } from './types.js';
 
@@ -20,6 +22,8 @@ export interface ResolverSettings {
   /** AWS profile for private ECR. */
   profile?: string;
   onWarning?: (message: string) => void;
+  /** Proxies for registries and ECR (default: from the environment). */
+  proxy?: ProxySettings;
 }
 
 export interface CreatedResolver {
@@ -32,14 +36,21 @@ export function createResolver(settings: ResolverSettings): CreatedResolver {
     ...(settings.insecureRegistries !== undefined ? { insecureRegistries: settings.insecureRegistries } : {}),
     ...(settings.concurrency !== undefined ? { maxConcurrencyPerHost: settings.concurrency } : {}),
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.proxy !== undefined ? { proxy: settings.proxy } : {}),
     ...(settings.onWarning !== undefined ? { onWarning: settings.onWarning } : {}),
     ...(settings.onWarning !== undefined ? { onRateLimitLow: (info) => settings.onWarning?.(`Docker Hub rate limit running low: ${info.remaining} pulls left`) } : {}),
   });
   // The AWS SDK is loaded only when a private ECR reference is met (it costs much of start-up).
   let ecr: Promise<EcrResolver> | undefined;
+  // The SDK gets the same per-request timeout and proxies as the registry client.
+  const aws: AwsClientOptions = {
+    ...(settings.timeoutMs !== undefined ? { requestTimeoutMs: settings.timeoutMs } : {}),
+    ...(settings.proxy !== undefined ? { proxy: settings.proxy } : {}),
+  };
   const loadEcr = (): Promise<EcrResolver> =>
     (ecr ??= import('./ecr.js').then(
-      ({ EcrResolver }) => new EcrResolver({ ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}) }),
+      ({ EcrResolver }) =>
+        new EcrResolver({ aws, ...(settings.profile !== undefined ? { profile: settings.profile } : {}), ...(settings.concurrency !== undefined ? { concurrency: settings.concurrency } : {}) }),
     ));
   const lazyEcr: Resolver = {
     resolve: async (ref, opts) => (await loadEcr()).resolve(ref, opts),

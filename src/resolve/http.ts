@@ -10,11 +10,19 @@
 // ETIMEDOUT), which is what the retry policy keys on; and undici is not a dependency, so its
 // dispatcher (pool size, timeouts) could not be tuned. Redirects are followed by hand either way,
 // so that credentials never leave their origin.
+//
+// Bounds: each attempt has its own timeout; all attempts, back-off and Retry-After waits made for
+// one image reference end at that reference's deadline (budget.ts). A body is read up to a byte
+// limit; a Content-Encoding we never asked for is decoded only up to the same limit (a 3 MB gzip
+// of 3 GB of zeros costs at most the limit, then fails without retry). Proxies come from the
+// environment (proxy.ts).
 
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { budgetSpentMessage, currentBudget, formatMs } from './budget.js';
 import { KeyedSemaphore } from './limit.js';
+import { EnvProxyHttpAgent, EnvProxyHttpsAgent, proxySettingsFromEnv, type ProxySettings } from './proxy.js';
 import { ResolveError } from './types.js';
 
 export interface RateLimitInfo {
@@ -56,6 +64,8 @@ export interface HttpClientOptions {
   onRetry?: (info: RetryInfo) => void;
   /** For tests: jitter source in [0, 1). */
   random?: () => number;
+  /** Proxies (default: HTTPS_PROXY, HTTP_PROXY, NO_PROXY from the environment). */
+  proxy?: ProxySettings;
 }
 
 export interface HttpRequest {
@@ -75,6 +85,8 @@ export interface HttpResponse {
   url: URL;
   /** First value of a header, case-insensitive. */
   header(name: string): string | undefined;
+  /** Why a retryable answer (429, 5xx) was returned without waiting for another attempt. */
+  notRetried?: string;
 }
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
@@ -145,8 +157,8 @@ export class HttpClient {
   private readonly rateLimitThreshold: number;
   private readonly random: () => number;
   private readonly hosts: KeyedSemaphore;
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  readonly httpAgent: EnvProxyHttpAgent;
+  readonly httpsAgent: EnvProxyHttpsAgent;
 
   constructor(private readonly opts: HttpClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
@@ -160,6 +172,9 @@ export class HttpClient {
     this.rateLimitThreshold = opts.rateLimitThreshold ?? 10;
     this.random = opts.random ?? Math.random;
     this.hosts = new KeyedSemaphore(opts.maxConcurrencyPerHost ?? 8);
+    const settings = opts.proxy ?? proxySettingsFromEnv();
+    this.httpAgent = new EnvProxyHttpAgent({ keepAlive: true, settings, connectTimeoutMs: this.timeoutMs });
+    this.httpsAgent = new EnvProxyHttpsAgent({ keepAlive: true, settings, connectTimeoutMs: this.timeoutMs });
   }
 
   /** Release pooled keep-alive sockets. */
@@ -209,18 +224,21 @@ export class HttpClient {
 
   private async requestWithRetries(req: HttpRequest & { url: URL }): Promise<HttpResponse> {
     const where = `${req.method} ${displayUrl(req.url)}`;
+    const budget = currentBudget();
+    const left = () => (budget === undefined ? Infinity : budget.deadline - Date.now());
     for (let attempt = 1; ; attempt++) {
+      if (left() <= 0) throw new ResolveError('network', `${where}: ${budgetSpentMessage(budget!)}`);
       const sem = this.hosts.for(req.url.host);
       let res: HttpResponse;
       try {
-        res = await sem.run(() => this.once(req));
+        res = await sem.run(() => this.once(req, Math.min(this.timeoutMs, left())));
       } catch (err) {
         const e = err instanceof AttemptError ? err : new AttemptError(String((err as Error)?.message ?? err), 'EUNKNOWN', false);
-        if (!e.retryable || attempt >= this.maxAttempts) {
-          const tries = attempt > 1 ? ` after ${attempt} attempts` : '';
-          throw new ResolveError('network', `${where}: ${e.message}${tries}`);
-        }
+        const tries = attempt > 1 ? ` after ${attempt} attempts` : '';
+        if (budget !== undefined && left() <= 0) throw new ResolveError('network', `${where}: ${e.message}${tries}; ${budgetSpentMessage(budget)}`);
+        if (!e.retryable || attempt >= this.maxAttempts) throw new ResolveError('network', `${where}: ${e.message}${tries}`);
         const delayMs = this.backoff(attempt);
+        if (budget !== undefined && delayMs >= left()) throw new ResolveError('network', `${where}: ${e.message}${tries}; ${budgetSpentMessage(budget)}`);
         this.opts.onRetry?.({ method: req.method, url: displayUrl(req.url), attempt, delayMs, reason: e.message });
         await sleep(delayMs);
         continue;
@@ -230,8 +248,13 @@ export class HttpClient {
 
       if (attempt < this.maxAttempts && (res.status === 429 || RETRYABLE_STATUS.has(res.status))) {
         const retryAfter = parseRetryAfter(res.header('retry-after'));
-        if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) return res; // caller reports it
+        if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) {
+          return { ...res, notRetried: `Retry-After ${formatMs(retryAfter)} is longer than the ${formatMs(this.maxRetryAfterMs)} imagedrift waits` };
+        }
         const delayMs = retryAfter ?? this.backoff(attempt);
+        if (budget !== undefined && delayMs >= left()) {
+          return { ...res, notRetried: `${retryAfter !== undefined ? `waiting Retry-After ${formatMs(retryAfter)}` : 'another attempt'} would go past the deadline: ${budgetSpentMessage(budget)}` };
+        }
         this.opts.onRetry?.({ method: req.method, url: displayUrl(req.url), attempt, delayMs, reason: `HTTP ${res.status}` });
         await sleep(delayMs);
         continue;
@@ -247,8 +270,8 @@ export class HttpClient {
     this.opts.onRateLimitLow?.({ host: url.host, remaining, ...(limit !== undefined ? { limit } : {}) });
   }
 
-  /** One attempt: no retries, no redirects. */
-  private once(req: HttpRequest & { url: URL }): Promise<HttpResponse> {
+  /** One attempt: no retries, no redirects; `timeoutMs` covers connect, headers and body. */
+  private once(req: HttpRequest & { url: URL }, timeoutMs: number): Promise<HttpResponse> {
     const url = req.url;
     const isHttps = url.protocol === 'https:';
     const mod = isHttps ? https : http;
@@ -299,16 +322,16 @@ export class HttpClient {
               );
               return;
             }
-            let body = Buffer.concat(chunks);
-            const encoding = firstHeader(res.headers, 'content-encoding')?.toLowerCase();
-            try {
-              // We never send Accept-Encoding; decode defensively if a server compresses anyway.
-              if (encoding === 'gzip' || encoding === 'x-gzip') body = zlib.gunzipSync(body);
-              else if (encoding === 'deflate') body = zlib.inflateSync(body);
-              else if (encoding === 'br') body = zlib.brotliDecompressSync(body);
-            } catch {
-              finish(new AttemptError(`body could not be decoded (${encoding})`, 'ERR_TRUNCATED', true));
-              return;
+            let body: Buffer = Buffer.concat(chunks);
+            if (hasBody) {
+              // We never send Accept-Encoding; a server that compresses anyway is decoded, but only
+              // up to the same limit (a HEAD, a 204 or a 304 has no body to decode).
+              try {
+                body = decodeBody(body, firstHeader(res.headers, 'content-encoding'), limit);
+              } catch (err) {
+                finish(err instanceof AttemptError ? err : new AttemptError(String(err), 'ERR_DECODE', false));
+                return;
+              }
             }
             finish(undefined, {
               status,
@@ -321,9 +344,9 @@ export class HttpClient {
         },
       );
       const timer = setTimeout(() => {
-        finish(new AttemptError(`timed out after ${this.timeoutMs} ms`, 'ERR_TIMEOUT', true));
+        finish(new AttemptError(`timed out after ${timeoutMs} ms`, 'ERR_TIMEOUT', true));
         request.destroy();
-      }, this.timeoutMs);
+      }, timeoutMs);
       request.on('error', (err: NodeJS.ErrnoException) => {
         const code = err.code ?? 'EUNKNOWN';
         const label = code === 'ECONNRESET' ? 'connection reset' : err.message;
@@ -331,5 +354,49 @@ export class HttpClient {
       });
       request.end(req.body);
     });
+  }
+}
+
+/**
+ * Undo a Content-Encoding (`gzip`, `x-gzip`, `deflate`, `br`, `identity`, or a list of them,
+ * applied in order) without ever producing more than `limit` bytes. Throws a non-retryable
+ * AttemptError: a bomb or an encoding we cannot read does not get better on a second attempt.
+ */
+export function decodeBody(body: Buffer, contentEncoding: string | undefined, limit: number): Buffer {
+  if (contentEncoding === undefined) return body;
+  const codings = contentEncoding
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  let out = body;
+  for (const coding of codings.reverse()) {
+    const options = { maxOutputLength: limit };
+    try {
+      if (coding === 'gzip' || coding === 'x-gzip') out = zlib.gunzipSync(out, options);
+      else if (coding === 'deflate') out = inflateEither(out, options);
+      else if (coding === 'br') out = zlib.brotliDecompressSync(out, options);
+      else throw new AttemptError(`unsupported Content-Encoding ${JSON.stringify(coding)} (imagedrift asks for none)`, 'ERR_DECODE', false);
+    } catch (err) {
+      if (err instanceof AttemptError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new AttemptError(
+          `response body exceeds ${limit} bytes once decoded (Content-Encoding ${coding}, which imagedrift did not ask for: a compression bomb?)`,
+          'ERR_TOO_LARGE',
+          false,
+        );
+      }
+      throw new AttemptError(`body could not be decoded (Content-Encoding ${coding}): ${(err as Error).message}`, 'ERR_DECODE', false);
+    }
+  }
+  return out;
+}
+
+/** `deflate` is zlib-wrapped by the RFC, but some servers send raw deflate. */
+function inflateEither(data: Buffer, options: zlib.ZlibOptions): Buffer {
+  try {
+    return zlib.inflateSync(data, options);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+    return zlib.inflateRawSync(data, options);
   }
 }

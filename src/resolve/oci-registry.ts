@@ -6,8 +6,10 @@ import { createHash } from 'node:crypto';
 import type { ParsedReference } from '../core/types.js';
 import { canonicalName } from '../core/parse-reference.js';
 import { DockerConfigCredentials, RegistryAuth, type CredentialProvider } from './auth.js';
+import { budgetSpentMessage, currentBudget } from './budget.js';
 import { displayUrl, HttpClient, type HttpClientOptions, type HttpResponse } from './http.js';
 import {
+  DIGEST_RE,
   INDEX_MEDIA_TYPES,
   MEDIA_TYPES,
   ResolveError,
@@ -27,7 +29,7 @@ export const MANIFEST_ACCEPT = [
 const SUPPORTED_MANIFEST_TYPES: ReadonlySet<string> = new Set(Object.values(MEDIA_TYPES));
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024; // as containerd
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
-const DIGEST_RE = /^(sha256|sha512):([a-f0-9]+)$/;
+
 
 export interface OciRegistryOptions extends HttpClientOptions {
   /** `host:port` of registries to reach over plain http (loopback hosts always are). */
@@ -40,6 +42,11 @@ export interface OciRegistryOptions extends HttpClientOptions {
   tagsPageSize?: number;
   /** Stop listing after this many pages. Default 1000. */
   maxTagPages?: number;
+  /**
+   * Registries whose manifest GETs count against a pull rate limit, so a tag is resolved with a
+   * HEAD first even when a verified digest is preferred. Default `['docker.io']`.
+   */
+  headFirstRegistries?: string[];
   onWarning?: (message: string) => void;
 }
 
@@ -199,14 +206,15 @@ export class OciRegistryClient implements Resolver {
     const byDigest = ref.tag === undefined && ref.digest !== undefined;
     const name = `${canonicalName(ref)}${byDigest ? '@' : ':'}${reference}`;
     if (byDigest && !DIGEST_RE.test(reference)) {
-      throw new ResolveError('other', `${name}: unsupported digest algorithm (only sha256 and sha512 can be verified)`);
+      throw new ResolveError('other', `${name}: not a well-formed digest (sha256 with 64 hex digits or sha512 with 128), so it cannot be verified`);
     }
 
     // 1. HEAD: cheap, and does not count against Docker Hub's pull rate limit. When the manifest
     // must be fetched anyway (verify, platform) from a registry without such a limit, the GET
     // alone answers: one request instead of two, and its body is still checked against its header.
-    const getAnyway = opts.verify === true || platform !== undefined;
-    const head = getAnyway && ref.registry !== 'docker.io' ? undefined : await this.manifestRequest(ref, 'HEAD', reference);
+    const headFirst = (this.opts.headFirstRegistries ?? ['docker.io']).includes(ref.registry);
+    const getAnyway = opts.verify === true || platform !== undefined || (opts.preferVerified === true && !headFirst);
+    const head = getAnyway && !headFirst ? undefined : await this.manifestRequest(ref, 'HEAD', reference);
     let headDigest: string | undefined;
     let headType: string | undefined;
     if (head === undefined) {
@@ -225,7 +233,7 @@ export class OciRegistryClient implements Resolver {
     const needGet = opts.verify === true || platform !== undefined || headDigest === undefined || headType === undefined;
     if (!needGet) {
       if (!DIGEST_RE.test(headDigest as string)) {
-        throw new ResolveError('verify', `${name}: registry returned a malformed Docker-Content-Digest`);
+        throw new ResolveError('verify', `${name}: ${head!.url.host} returned a malformed Docker-Content-Digest ${JSON.stringify(clip(headDigest as string))}; nothing is proposed`);
       }
       this.checkSupportedType(name, headType as string);
       return { ok: true, digest: headDigest as string, mediaType: headType as string, verified: false, source: 'registry' };
@@ -271,16 +279,20 @@ export class OciRegistryClient implements Resolver {
     const pageSize = this.opts.tagsPageSize ?? 1000;
     const maxPages = this.opts.maxTagPages ?? 1000;
     const name = canonicalName(ref);
-    let url: URL | undefined = new URL(`/v2/${ref.repository}/tags/list`, this.baseUrl(ref));
-    url.searchParams.set('n', String(pageSize));
+    const first = new URL(`/v2/${ref.repository}/tags/list`, this.baseUrl(ref));
+    first.searchParams.set('n', String(pageSize));
+    let url: URL | undefined = first;
     const seenPages = new Set<string>();
     const tags: string[] = [];
     const seenTags = new Set<string>();
+    const budget = currentBudget();
     while (url) {
       if (seenPages.has(url.href)) break; // a registry that links a page to itself
       if (seenPages.size >= maxPages) {
-        this.opts.onWarning?.(`${name}: stopped listing tags after ${maxPages} pages`);
-        break;
+        throw new ResolveError('other', `${name}: the tags list has more than ${maxPages} pages; stopped listing`);
+      }
+      if (budget !== undefined && Date.now() >= budget.deadline) {
+        throw new ResolveError('network', `${name}: stopped listing tags after ${seenPages.size} pages: ${budgetSpentMessage(budget)}`);
       }
       seenPages.add(url.href);
       const res = await this.send(ref, { method: 'GET', url, headers: { accept: 'application/json' } });
@@ -289,7 +301,10 @@ export class OciRegistryClient implements Resolver {
       try {
         body = JSON.parse(res.body.toString('utf8')) as typeof body;
       } catch {
-        throw new ResolveError('other', `${name}: tags list is not JSON`);
+        throw new ResolveError('other', `${name}: the tags list from ${res.url.host} is not JSON`);
+      }
+      if (body === null || typeof body !== 'object' || (body.tags !== undefined && body.tags !== null && !Array.isArray(body.tags))) {
+        throw new ResolveError('other', `${name}: the tags list from ${res.url.host} is not {"tags": [...]}`);
       }
       if (Array.isArray(body.tags)) {
         for (const t of body.tags) {
@@ -300,6 +315,14 @@ export class OciRegistryClient implements Resolver {
         }
       }
       url = parseNextLink(res.header('link'), res.url);
+      if (url !== undefined && url.origin !== first.origin) {
+        // The same rule as for redirects: the registry's credentials stay with its origin, and a
+        // list continued elsewhere is not the registry's list.
+        throw new ResolveError(
+          'other',
+          `${name}: the tags list's next page is on another origin (${url.origin}, not ${first.origin}); not followed, so no credentials for ${ref.registry} go there`,
+        );
+      }
     }
     return tags;
   }
@@ -428,11 +451,16 @@ export class OciRegistryClient implements Resolver {
     return this.send(ref, { method, url, headers: { accept: MANIFEST_ACCEPT }, maxBodyBytes: MANIFEST_MAX_BYTES });
   }
 
-  /** Send with authentication: pre-emptive if we know the host's scheme, else answer one 401. */
+  /**
+   * Send with authentication: pre-emptive if we know the host's scheme, else answer one 401.
+   * Credentials for `ref.registry` are only ever sent to the registry's own origin (the token realm
+   * it names is reached by RegistryAuth); a request to any other origin goes out without them.
+   */
   private async send(
     ref: ParsedReference,
     req: { method: 'GET' | 'HEAD'; url: URL; headers: Record<string, string>; maxBodyBytes?: number },
   ): Promise<HttpResponse> {
+    if (req.url.origin !== this.baseUrl(ref).origin) return this.http.request(req);
     const apiHost = req.url.host;
     const scope = scopeFor(ref);
     let authorization = await this.auth.authorize(ref.registry, apiHost, scope);
@@ -467,7 +495,7 @@ export class OciRegistryClient implements Resolver {
         const after = res.header('retry-after');
         return new ResolveError(
           'network',
-          `${name}: rate limited by ${res.url.host} (HTTP 429${after ? `, Retry-After ${after}` : ''})${
+          `${name}: rate limited by ${res.url.host} (HTTP 429${after ? `, Retry-After ${clip(after)}` : ''})${res.notRetried ? `; not retried: ${res.notRetried}` : ''}${
             ref.registry === 'docker.io' ? '; log in to Docker Hub for a higher pull limit' : ''
           }`,
         );
@@ -475,10 +503,15 @@ export class OciRegistryClient implements Resolver {
       default:
         return new ResolveError(
           res.status >= 500 ? 'network' : 'other',
-          `${name}: ${displayUrl(res.url)} answered HTTP ${res.status}${detail}`,
+          `${name}: ${displayUrl(res.url)} answered HTTP ${res.status}${detail}${res.notRetried ? `; not retried: ${res.notRetried}` : ''}`,
         );
     }
   }
+}
+
+/** A value from a registry's headers, cut short for a message. */
+function clip(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
 }
 
 /** First error code from a registry JSON error body (`{"errors":[{"code":"MANIFEST_UNKNOWN"}]}`). */

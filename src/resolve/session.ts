@@ -8,6 +8,7 @@ import { canonicalName } from '../core/parse-reference.js';
 import type { ResolveCache } from './cache.js';
 import { mapLimit } from './limit.js';
 import {
+  DIGEST_RE,
   ResolveError,
   toFailure,
   type ResolveOptions,
@@ -95,9 +96,17 @@ export class ResolverSession implements Resolver {
     const cache = this.cache;
     if (cache) {
       const hit = await cache.get<CachedResolve>('resolve', key, { allowStale: this.opts.offline === true });
-      if (hit && isCachedResolve(hit.value) && (this.opts.offline || !opts.verify || hit.value.verified)) {
+      if (hit && isCachedResolve(hit.value) && (!opts.verify || hit.value.verified)) {
         this.stats.cache++;
         return { ok: true, ...hit.value, source: 'cache' };
+      }
+      if (hit && isCachedResolve(hit.value) && this.opts.offline) {
+        // A digest about to be written must have been verified (GET + sha256); offline, it cannot be.
+        return {
+          ok: false,
+          kind: 'verify',
+          reason: `${key}: the cached digest ${hit.value.digest} was never verified (scan --resolve reads it from a HEAD answer), and --offline forbids fetching the manifest to verify it; run without --offline`,
+        };
       }
     }
     if (this.opts.offline) return { ok: false, kind: 'network', reason: `${key}: ${OFFLINE_MISS}` };
@@ -153,5 +162,11 @@ export class ResolverSession implements Resolver {
 function isCachedResolve(v: unknown): v is CachedResolve {
   if (!v || typeof v !== 'object') return false;
   const o = v as Record<string, unknown>;
-  return typeof o.digest === 'string' && typeof o.mediaType === 'string' && typeof o.verified === 'boolean';
+  return (
+    typeof o.digest === 'string' &&
+    DIGEST_RE.test(o.digest) &&
+    (o.platformDigest === undefined || (typeof o.platformDigest === 'string' && DIGEST_RE.test(o.platformDigest))) &&
+    typeof o.mediaType === 'string' &&
+    typeof o.verified === 'boolean'
+  );
 }

@@ -17,6 +17,13 @@ export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
 
+/** A well-formed digest of an algorithm we can verify: sha256 with 64 hex digits, sha512 with 128. */
+export const DIGEST_RE = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+export function isVerifiableDigest(digest: string): boolean {
+  return DIGEST_RE.test(digest);
+}
+
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([
   MEDIA_TYPES.ociIndex,
   MEDIA_TYPES.dockerManifestList,
@@ -28,6 +35,11 @@ export interface ResolveOptions {
    * Docker-Content-Digest header). Use whenever the digest will be written into a file.
    */
   verify?: boolean;
+  /**
+   * Verify when it costs nothing more: one GET instead of the HEAD, from every registry but Docker
+   * Hub (where only GETs count against the pull rate limit). `verified` in the outcome says which.
+   */
+  preferVerified?: boolean;
   /**
    * `os/arch[/variant]`, e.g. `linux/arm64` or `linux/arm/v7`. When set and the reference is a
    * multi-arch index, `platformDigest` is the matching child manifest; when it is a

@@ -8,6 +8,7 @@ import type { Policy } from '../policy/types.js';
 import { buildSubject } from '../rules/engine.js';
 import type { ResolvedFacts } from '../rules/engine.js';
 import type { Resolution, Subject } from '../rules/types.js';
+import { budgetSpentMessage, currentBudget, withBudget } from '../resolve/budget.js';
 import { mapLimit } from '../resolve/limit.js';
 import type { Resolver } from '../resolve/types.js';
 import { digestToPin } from '../resolve/types.js';
@@ -25,6 +26,14 @@ export interface ResolvePhaseOptions {
   newer?: NewerLevel;
   /** Unique references resolved at once (per-host bounds apply below). */
   concurrency?: number;
+  /**
+   * Time for all the requests made for one reference (retries, Retry-After waits, tag-list pages
+   * and version-tag look-ups included); `budgetLabel` names it in messages ("4 × --timeout").
+   */
+  budgetMs?: number;
+  budgetLabel?: string;
+  /** What could not be checked although the reference resolved (the tag list, mostly). */
+  onWarning?: (message: string) => void;
 }
 
 export interface GatheredFacts extends ResolvedFacts {
@@ -36,10 +45,18 @@ export interface GatheredFacts extends ResolvedFacts {
 
 const FLOATING_KINDS = new Set(['latest', 'mutable', 'partial']);
 
+const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<Resolution> {
   const { resolver } = opts;
   const parsed = subject.parsed!;
-  const listTags = async (): Promise<string[] | undefined> => resolver.listTags(parsed).catch(() => undefined);
+  const name = canonicalReference(parsed);
+  /** The tag list, or undefined with a warning naming what could therefore not be checked. */
+  const listTags = async (consequence: string): Promise<string[] | undefined> =>
+    resolver.listTags(parsed).catch((err: unknown) => {
+      opts.onWarning?.(`${name}: the tag list could not be read (${reasonOf(err)}): ${consequence}`);
+      return undefined;
+    });
   const resolution: Resolution = {};
   const exactTag = parsed.tag !== undefined && (subject.tagKind === 'exact' || (parsed.digest !== undefined && /^v?\d+\.\d+\.\d+/.test(parsed.tag)));
   if (parsed.tag === undefined && parsed.digest !== undefined) {
@@ -48,7 +65,9 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
     return resolution;
   }
   const tagOnly = { ...parsed, digest: undefined } as ParsedReference;
-  const outcome = await resolver.resolve(tagOnly, { ...(opts.verify ? { verify: true } : {}), ...(opts.platform !== undefined ? { platform: opts.platform } : {}) });
+  // The digest proposed for a pin is verified wherever that costs no extra request (every registry
+  // but Docker Hub); `verified` in the proposal says whether it was, for pin --from-results.
+  const outcome = await resolver.resolve(tagOnly, { ...(opts.verify ? { verify: true } : { preferVerified: true }), ...(opts.platform !== undefined ? { platform: opts.platform } : {}) });
   if (!outcome.ok) {
     // A pinned reference whose tag is gone: what matters is whether the pinned digest still is.
     if (outcome.kind === 'not-found' && parsed.digest !== undefined) {
@@ -57,14 +76,23 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
     }
     return { failure: outcome.reason };
   }
-  const current: NonNullable<Resolution['current']> = { digest: digestToPin(outcome) };
+  const current: NonNullable<Resolution['current']> = { digest: digestToPin(outcome), verified: outcome.verified };
   resolution.current = current;
   const needsTags = parsed.digest !== undefined ? current.digest !== parsed.digest : parsed.tag === undefined || FLOATING_KINDS.has(subject.tagKind ?? '');
-  const tags = needsTags || (exactTag && opts.newer !== 'off') ? await listTags() : undefined;
+  const checksNewer = exactTag && opts.newer !== 'off';
+  const consequence = [
+    ...(needsTags ? [`\`${parsed.tag ?? 'latest'}\` was not matched to a version tag`] : []),
+    ...(checksNewer ? ['newer-version-available was not checked'] : []),
+  ].join(', and ');
+  const tags = needsTags || checksNewer ? await listTags(consequence) : undefined;
   if (needsTags) {
     // Version tags are compared on what the registry serves for them (the index digest).
     const versionTag = await versionTagForDigest(resolver, parsed, outcome.digest, tags);
     if (versionTag !== undefined && versionTag !== parsed.tag) current.versionTag = versionTag;
+    const budget = currentBudget();
+    if (tags !== undefined && versionTag === undefined && budget !== undefined && Date.now() >= budget.deadline) {
+      opts.onWarning?.(`${name}: \`${parsed.tag ?? 'latest'}\` was not matched to a version tag: ${budgetSpentMessage(budget)}`);
+    }
   }
   if (parsed.digest !== undefined && current.digest !== parsed.digest) {
     const exists = await resolver.manifestExists?.(parsed, parsed.digest).catch(() => undefined);
@@ -93,6 +121,7 @@ export function proposeFix({ ref, parsed, resolution }: Subject): Fix | undefine
     replacement: formatReference(parsed, { tag, digest: current.digest }),
     range: ref.range,
     digest: current.digest,
+    verified: current.verified === true,
     ...(current.versionTag !== undefined ? { versionTag: current.versionTag } : {}),
     ...(description !== undefined ? { description } : {}),
   };
@@ -110,7 +139,9 @@ export async function gatherFacts(refs: readonly ImageRef[], policy: Policy, opt
   }
   const resolutions = new Map<string, Resolution>();
   await mapLimit([...unique], opts.concurrency ?? 32, async ([key, subject]) => {
-    resolutions.set(key, await resolveOne(subject, opts).catch((err: unknown) => ({ failure: err instanceof Error ? err.message : String(err) })));
+    const one = () => resolveOne(subject, opts);
+    const run = opts.budgetMs !== undefined ? () => withBudget(opts.budgetMs!, opts.budgetLabel ?? 'per reference', one) : one;
+    resolutions.set(key, await run().catch((err: unknown) => ({ failure: reasonOf(err) })));
   });
   const unchecked = [...resolutions.values()].filter((r) => r.failure !== undefined).length;
   return { resolutions, propose: proposeFix, unchecked, unique: unique.size };

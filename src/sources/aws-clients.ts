@@ -12,10 +12,16 @@
 //   already learnt, so one skewed worker costs one rejected request, not one per region.
 // - Statistics: every client counts commands and HTTP attempts per operation and records the
 //   server's `Date` header (server time) for the snapshot.
+// - Timeouts: each HTTP attempt is aborted after `requestTimeoutMs` (connection included), so an
+//   endpoint that accepts and never answers costs maxAttempts × that, then a TimeoutError. (The
+//   SDK's requestTimeout alone only logs a warning; throwOnRequestTimeout makes it an error.)
+// - Proxies: HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the environment, through the same CONNECT
+//   agents as the registry client (resolve/proxy.ts); the SDK itself reads none of them.
 
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { EnvProxyHttpAgent, EnvProxyHttpsAgent, proxySettingsFromEnv, type ProxySettings } from '../resolve/proxy.js';
 
 type CredentialsOption = NonNullable<ConstructorParameters<typeof ECSClient>[0]>['credentials'];
 
@@ -30,7 +36,7 @@ export interface AwsClientOptions {
   roleDurationSeconds?: number;
   /** Region of the STS endpoint used for AssumeRole (default: the first region a client is made for). */
   stsRegion?: string;
-  /** Total attempts per call, first included (default 5). */
+  /** Total attempts per call, first included (default: AWS_MAX_ATTEMPTS, else 5). */
   maxAttempts?: number;
   /** Default `standard`. */
   retryMode?: 'standard' | 'adaptive';
@@ -40,8 +46,10 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** Initial clock offset in ms (server minus local); the SDK corrects it itself on skew errors. */
   systemClockOffset?: number;
-  /** Per-request socket timeout in ms (default 30 000). */
+  /** Per-attempt timeout in ms, from connecting to the last byte (default 30 000). */
   requestTimeoutMs?: number;
+  /** Proxies (default: HTTPS_PROXY, HTTP_PROXY, NO_PROXY from the environment). */
+  proxy?: ProxySettings;
 }
 
 export interface AwsCallStats {
@@ -93,7 +101,10 @@ export function awsErrorName(err: unknown): string {
 
 export function awsErrorMessage(err: unknown): string {
   const name = errorName(err);
-  const msg = err instanceof Error ? err.message : String(err);
+  let msg = err instanceof Error ? err.message : String(err);
+  // The HTTP handler's own wording, in ours: "@smithy/node-http-handler - [ERROR] a request has exceeded the configured 1000 ms requestTimeout."
+  const timedOut = /exceeded the configured (\d+) ms requestTimeout/.exec(msg);
+  if (name === 'TimeoutError' && timedOut) msg = `no answer within ${timedOut[1]} ms (--timeout)`;
   return msg && msg !== name ? `${name}: ${msg}` : name;
 }
 
@@ -175,8 +186,11 @@ export class AwsClients {
   /** The client that received the latest response: its offset is the freshest the SDK learnt. */
   private lastResponder: AnyClient | undefined;
 
+  private readonly proxy: ProxySettings;
+
   constructor(readonly options: AwsClientOptions = {}) {
     this.sharedCredentials = options.credentials;
+    this.proxy = options.proxy ?? proxySettingsFromEnv();
   }
 
   ecs(region: string): ECSClient {
@@ -245,11 +259,20 @@ export class AwsClients {
   private common(region: string) {
     const o = this.options;
     const learnt = this.clockOffsetMs();
+    const timeout = o.requestTimeoutMs ?? 30_000;
     const cfg: Record<string, unknown> = {
       region,
       retryMode: o.retryMode ?? 'standard',
-      maxAttempts: o.maxAttempts ?? 5,
-      requestHandler: { requestTimeout: o.requestTimeoutMs ?? 30_000, connectionTimeout: 10_000 },
+      // 5 unless given, or unless AWS_MAX_ATTEMPTS says otherwise (the SDK reads it when we set nothing).
+      ...(o.maxAttempts !== undefined || !/^\d+$/.test(process.env.AWS_MAX_ATTEMPTS ?? '') ? { maxAttempts: o.maxAttempts ?? 5 } : {}),
+      // NodeHttpHandler options; each client gets its own agents (destroy() closes them).
+      requestHandler: {
+        requestTimeout: timeout,
+        connectionTimeout: Math.min(timeout, 10_000),
+        throwOnRequestTimeout: true,
+        httpAgent: new EnvProxyHttpAgent({ keepAlive: true, settings: this.proxy, connectTimeoutMs: timeout }),
+        httpsAgent: new EnvProxyHttpsAgent({ keepAlive: true, settings: this.proxy, connectTimeoutMs: timeout }),
+      },
     };
     if (o.endpoint) cfg.endpoint = o.endpoint;
     if (o.profile) cfg.profile = o.profile;

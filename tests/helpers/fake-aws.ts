@@ -19,6 +19,7 @@
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
@@ -560,28 +561,36 @@ export class FakeAwsServer {
   /** Roles assumed through STS, keyed by the temporary access key id handed out. */
   readonly assumedRoles = new Map<string, { roleArn: string; sessionName: string; sourceAccessKeyId?: string }>();
   private throttled: Record<string, number> = {};
-  private server: http.Server;
+  private server: http.Server | https.Server;
   url = '';
   private stsCounter = 0;
 
+  /** With `tls`, the server speaks HTTPS with that certificate (for proxy tests). */
   constructor(
     public fixture: FakeAwsFixture,
     public faults: FakeAwsFaults = {},
+    tls?: { cert: Buffer; key: Buffer },
   ) {
-    this.server = http.createServer((req, res) => {
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         res.statusCode = 500;
         res.end(String(err));
       });
-    });
+    };
+    this.server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, listener) : http.createServer(listener);
   }
 
-  static async start(fixture: FakeAwsFixture, faults: FakeAwsFaults = {}): Promise<FakeAwsServer> {
-    const s = new FakeAwsServer(fixture, faults);
+  static async start(fixture: FakeAwsFixture, faults: FakeAwsFaults = {}, tls?: { cert: Buffer; key: Buffer }): Promise<FakeAwsServer> {
+    const s = new FakeAwsServer(fixture, faults, tls);
     await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
     const { port } = s.server.address() as AddressInfo;
-    s.url = `http://127.0.0.1:${port}`;
+    s.url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return s;
+  }
+
+  /** The port the server listens on. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {

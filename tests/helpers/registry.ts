@@ -7,7 +7,7 @@
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -136,6 +136,40 @@ export async function startRegistry(auth: RegistryAuthConfig = { kind: 'none' })
     };
   }
   throw lastError;
+}
+
+export interface TestCertificates {
+  /** The test CA (PEM): trust it with NODE_EXTRA_CA_CERTS in a child process. */
+  caPath: string;
+  /** A server certificate signed by the CA for `names` (DNS names and 127.0.0.1), and its key. */
+  certPath: string;
+  keyPath: string;
+  cert: Buffer;
+  key: Buffer;
+  ca: Buffer;
+}
+
+/**
+ * Make a throwaway CA and a server certificate for `names` with openssl, in a temporary directory.
+ * Used to serve a registry (and AWS) over TLS on loopback under names such as `registry.test`.
+ */
+export function makeTestCertificates(names: string[]): TestCertificates {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'imagedrift-tls-'));
+  const at = (f: string) => path.join(dir, f);
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', at('ca.key'), '-out', at('ca.pem'), '-days', '2', '-subj', '/CN=imagedrift test CA']);
+  run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', at('server.key'), '-out', at('server.csr'), '-subj', `/CN=${names[0] ?? 'localhost'}`]);
+  const san = [...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
+  writeFileSync(at('ext.cnf'), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`);
+  run(['x509', '-req', '-in', at('server.csr'), '-CA', at('ca.pem'), '-CAkey', at('ca.key'), '-CAcreateserial', '-out', at('server.pem'), '-days', '2', '-extfile', at('ext.cnf')]);
+  return {
+    caPath: at('ca.pem'),
+    certPath: at('server.pem'),
+    keyPath: at('server.key'),
+    cert: readFileSync(at('server.pem')),
+    key: readFileSync(at('server.key')),
+    ca: readFileSync(at('ca.pem')),
+  };
 }
 
 /** A ParsedReference literal for a repository on a test registry. */

@@ -316,6 +316,51 @@ exit 1
   });
 });
 
+describe('tags/list pagination to another origin (Link: <…>; rel="next")', () => {
+  /** Every request the other origin received must be free of credentials, and none is expected. */
+  function expectNothingOffered(proxy: FaultProxy): void {
+    const atOther = proxy.requests.filter((r) => r.listener === 'other');
+    for (const r of atOther) expect(r.headers.authorization, `${r.method} ${r.path}`).toBeUndefined();
+    expect(atOther).toEqual([]);
+  }
+
+  it('Basic: the next page on another host:port is not followed, so its 401 never gets the registry\'s credentials', async () => {
+    await new Pusher(basicReg.url, { username: BASIC_USER, password: BASIC_PASS }).pushImage('team/paged', ['1.0', '1.1', '1.2']);
+    const proxy = await startFaultProxy({ upstream: basicReg.host, other: 'basic-challenge' });
+    try {
+      proxy.addFault({ method: 'GET', path: '/tags/list', fault: { kind: 'paginate-tags', pageSize: 1, nextOnOther: true } });
+      const c = client(new StaticCredentials({ [proxy.host]: { kind: 'basic', username: BASIC_USER, password: BASIC_PASS } }));
+      const err = await c.listTags(testRef(proxy.host, 'team/paged')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ResolveError);
+      expect((err as Error).message).toContain(`the tags list's next page is on another origin (${proxy.otherUrl}`);
+      said.push((err as Error).message);
+      // The first page did go to the registry with its credentials.
+      expect(proxy.requests.some((r) => r.listener === 'proxy' && r.path.includes('/tags/list') && r.headers.authorization === basicHeader(BASIC_USER, BASIC_PASS))).toBe(true);
+      expectNothingOffered(proxy);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('Bearer: a next page whose host challenges with a realm of its own gets neither the password nor a token', async () => {
+    const proxy = await startFaultProxy({ upstream: tokenReg.host, other: 'bearer-challenge' });
+    try {
+      proxy.addFault({ method: 'GET', path: '/tags/list', fault: { kind: 'paginate-tags', pageSize: 1, nextOnOther: true } });
+      const c = client(new StaticCredentials({ [proxy.host]: { kind: 'basic', username: TOKEN_USER, password: TOKEN_PASS } }));
+      const before = tokenServer.requests.length;
+      const err = await c.listTags(testRef(proxy.host, 'team/secure')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ResolveError);
+      expect((err as Error).message).toContain('next page is on another origin');
+      said.push((err as Error).message);
+      // One token from the registry's own realm, for the first page; nothing at the other host's realm.
+      expect(tokenServer.requests.length - before).toBe(1);
+      expectNothingOffered(proxy);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
 describe('secrets', () => {
   it('never appear in outcomes, errors, warnings or console output', () => {
     expect(said.length).toBeGreaterThan(20);
