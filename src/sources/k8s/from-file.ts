@@ -4,6 +4,8 @@
 // typed list (`PodList`, …, as the API returns it) or one object is read too. Objects of other
 // kinds are ignored. A file that is not such JSON is refused with file:line:col and the reason.
 import { readFileSync } from 'node:fs';
+import { parse, printParseErrorCode } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import { isWorkloadKind, keepWorkloads, sortObjects, toPod, toWorkload } from './objects.js';
 import { K8S_SNAPSHOT_SCHEMA } from './snapshot.js';
 import type { K8sPod, K8sSnapshot, K8sWorkload } from './snapshot.js';
@@ -32,11 +34,12 @@ function parseJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const at = /position (\d+)/.exec(message);
-    const offset = at !== null ? Number(at[1]) : text.length;
-    const reason = message.replace(/\s*(?:in JSON )?at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-    throw new K8sInputError(`${name}:${lineCol(text, offset)}: not JSON: ${reason} (expected the output of \`kubectl get … -o json\`)`);
+    // V8's message names no position on every Node version: jsonc-parser finds the first error's offset.
+    const errors: ParseError[] = [];
+    parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    const reason = first !== undefined ? printParseErrorCode(first.error) : err instanceof Error ? err.message : String(err);
+    throw new K8sInputError(`${name}:${lineCol(text, first?.offset ?? 0)}: not JSON: ${reason} (expected the output of \`kubectl get … -o json\`)`);
   }
 }
 

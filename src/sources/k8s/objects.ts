@@ -165,11 +165,12 @@ export function toWorkload(kind: K8sWorkloadKind, object: unknown, namespaceFall
 }
 
 /**
- * The workloads worth keeping: all but ReplicaSets and Jobs with no replicas (or active pods) that
- * own none of the pods (history kept for rollbacks, finished runs). Stable order.
+ * The workloads worth keeping: all but owned ReplicaSets and Jobs with no replicas (or active
+ * pods) that own no pod still running (history kept for rollbacks, finished runs).
  */
 export function keepWorkloads(workloads: readonly K8sWorkload[], pods: readonly K8sPod[]): K8sWorkload[] {
-  const owning = new Set(pods.map((p) => (p.owner !== undefined ? `${p.namespace}/${p.owner.kind}/${p.owner.name}` : '')));
+  const running = pods.filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed');
+  const owning = new Set(running.map((p) => (p.owner !== undefined ? `${p.namespace}/${p.owner.kind}/${p.owner.name}` : '')));
   return workloads.filter((w) => (w.kind !== 'ReplicaSet' && w.kind !== 'Job') || (w.replicas ?? 0) > 0 || owning.has(`${w.namespace}/${w.kind}/${w.name}`) || w.owner === undefined);
 }
 
