@@ -225,7 +225,7 @@ export async function collectK8sSnapshot(options: K8sLiveOptions, session?: K8sS
       try {
         let token: string | undefined;
         let restarted = false;
-        do {
+        for (;;) {
           let result: ListPage;
           try {
             result = await page(kind, plural, namespace, token);
@@ -242,7 +242,8 @@ export async function collectK8sSnapshot(options: K8sLiveOptions, session?: K8sS
           for (const item of result.items) objects.push(item);
           if (result.date !== undefined) lastDate = result.date;
           token = result.continueToken;
-        } while (token !== undefined);
+          if (token === undefined) break;
+        }
       } catch (err) {
         const failure = (err as { failure?: RequestFailure }).failure ?? describeFailure(err);
         if (failure.status === 401) {
