@@ -237,7 +237,7 @@ describe('--from-file', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{\n  "kind": "List",\n  "items": [,]\n}\n');
     expect(() => snapshotFromFile(bad)).toThrow(K8sInputError);
-    expect(() => snapshotFromFile(bad)).toThrow(/bad\.json:3:13: not JSON: ValueExpected \(expected the output of `kubectl get … -o json`\)$/);
+    expect(() => snapshotFromFile(bad)).toThrow(/bad\.json:3:13: not JSON: a value expected \(expected the output of `kubectl get … -o json`\)$/);
     writeFileSync(bad, 'apiVersion: v1\nkind: List\n');
     expect(() => snapshotFromFile(bad)).toThrow(/bad\.json:1:1: not JSON/);
     writeFileSync(bad, '[1, 2]');

@@ -30,6 +30,21 @@ function lineCol(text: string, offset: number): string {
   return `${line}:${offset - start + 1}`;
 }
 
+const PARSE_ERRORS: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'a property name expected',
+  ValueExpected: 'a value expected',
+  ColonExpected: "':' expected",
+  CommaExpected: "',' expected",
+  CloseBraceExpected: "'}' expected",
+  CloseBracketExpected: "']' expected",
+  EndOfFileExpected: 'end of file expected',
+  InvalidCommentToken: 'a comment (JSON has none)',
+  UnexpectedEndOfString: 'unterminated string',
+  InvalidCharacter: 'invalid character in a string',
+};
+
 function parseJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text);
@@ -38,7 +53,8 @@ function parseJson(text: string, name: string): unknown {
     const errors: ParseError[] = [];
     parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     const first = errors[0];
-    const reason = first !== undefined ? printParseErrorCode(first.error) : err instanceof Error ? err.message : String(err);
+    const code = first !== undefined ? printParseErrorCode(first.error) : undefined;
+    const reason = code !== undefined ? (PARSE_ERRORS[code] ?? code) : err instanceof Error ? err.message : String(err);
     throw new K8sInputError(`${name}:${lineCol(text, first?.offset ?? 0)}: not JSON: ${reason} (expected the output of \`kubectl get … -o json\`)`);
   }
 }

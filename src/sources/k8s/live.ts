@@ -11,6 +11,7 @@
 // `incomplete` entry for its namespace (or, with -A, its kind) and the rest goes on. A 401 stops
 // the run with K8sConfigError (the credentials were rejected: nothing would be audited), and so
 // does an API server that no list could reach at all.
+import { createRequire } from 'node:module';
 import { mapLimit } from '../../resolve/limit.js';
 import { keepWorkloads, sortObjects, toPod, toWorkload } from './objects.js';
 import { K8S_KINDS, K8S_SNAPSHOT_SCHEMA } from './snapshot.js';
@@ -119,9 +120,26 @@ export interface K8sSession {
   list(kind: K8sKind, namespace: string | undefined, args: { limit: number; _continue?: string; labelSelector?: string }): Promise<ListPage>;
 }
 
-/** Loads the kubeconfig and makes the API clients (the one place @kubernetes/client-node is imported). */
+type ClientModule = typeof import('@kubernetes/client-node');
+
+/**
+ * @kubernetes/client-node is an ES module. Where this code runs compiled from the V8 code cache
+ * (vm.Script: the bundle's launcher), import() has no loader to call; Node's require() of an ES
+ * module (Node 20.19+, 22.12+) loads it there.
+ */
+async function loadClient(): Promise<ClientModule> {
+  try {
+    return await import('@kubernetes/client-node');
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING' && !/dynamic import callback/i.test(e?.message ?? '')) throw err;
+    return createRequire(import.meta.url)('@kubernetes/client-node') as ClientModule;
+  }
+}
+
+/** Loads the kubeconfig and makes the API clients (the one place @kubernetes/client-node is loaded). */
 export async function openSession(options: Pick<K8sLiveOptions, 'kubeconfig' | 'context'>): Promise<K8sSession> {
-  const k8s = await import('@kubernetes/client-node');
+  const k8s = await loadClient();
   const kc = new k8s.KubeConfig();
   try {
     if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
