@@ -1,16 +1,18 @@
 // `audit k8s`'s pure parts: Kubernetes objects (shaped as the API and kubectl give them, built by
 // tests/helpers/fake-k8s.ts) to a snapshot, and the snapshot judged: owner chains, injected
 // sidecars, rollouts, local image ids, imagePullPolicy, finished pods, incomplete lists, policy.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { k8sCommand } from '../../src/cli/audit-k8s.js';
 import { k8sAuditResult, k8sPath, k8sUnits } from '../../src/audit/k8s/judge.js';
 import { K8sSnapshotFileError, readK8sSnapshot, writeK8sSnapshot } from '../../src/audit/k8s/snapshot-file.js';
 import { loadDefaultPolicy, loadPolicyFile } from '../../src/policy/load.js';
 import { K8sInputError, objectsFromList, snapshotFromFile } from '../../src/sources/k8s/from-file.js';
 import { keepWorkloads, parseImageId, sortObjects } from '../../src/sources/k8s/objects.js';
-import { K8S_SNAPSHOT_SCHEMA } from '../../src/sources/k8s/snapshot.js';
+import { K8S_KINDS, K8S_SNAPSHOT_SCHEMA } from '../../src/sources/k8s/snapshot.js';
 import type { K8sIncomplete, K8sSnapshot } from '../../src/sources/k8s/snapshot.js';
 import { cronJob, deployment, job, pod, podTemplateWorkload, replicaSet, sha256Digest } from '../helpers/fake-k8s.js';
 import type { K8sObject } from '../helpers/fake-k8s.js';
@@ -267,5 +269,30 @@ describe('snapshot files', () => {
     const snapshot = snapshotOf(incident());
     writeFileSync(file, JSON.stringify({ ...snapshot, pods: [{ ...snapshot.pods[0], containers: [{ image: 'x' }] }] }));
     expect(() => readK8sSnapshot(file)).toThrow('`pods[0].containers[0]` has no `name`');
+  });
+});
+
+describe('README: Auditing live Kubernetes', () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Auditing live Kubernetes\n');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const yamlBlocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseAllDocuments(m[1] ?? '').map((d) => d.toJS() as Record<string, unknown>));
+
+  it('grants exactly get and list on the kinds the audit lists, nothing more', () => {
+    expect(start).toBeGreaterThan(0);
+    const role = yamlBlocks.flat().find((d) => d.kind === 'ClusterRole') as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    const granted = role.rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups.join()}/${res}`)).sort();
+    expect(granted).toEqual(K8S_KINDS.map((k) => `${k.group}/${k.plural}`).sort());
+    for (const r of role.rules) expect(r.verbs).toEqual(['get', 'list']);
+    const cron = yamlBlocks.flat().find((d) => d.kind === 'CronJob') as { spec: { jobTemplate: { spec: { template: { spec: { serviceAccountName: string; containers: Array<{ args: string[] }> } } } } } };
+    expect(cron.spec.jobTemplate.spec.template.spec.serviceAccountName).toBe('imagedrift-audit');
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0]!.args[0]).toContain('imagedrift audit k8s -A --resolve --snapshot tonight.json');
+  });
+
+  it('documents every option of the command and every field of the snapshot', () => {
+    for (const option of k8sCommand().options) expect(section, option.flags).toContain(`| \`${option.flags}\``);
+    const snapshot = { ...snapshotOf(incident()), serverTime: 'x', server: 'x', images: {} };
+    for (const key of Object.keys(snapshot)) expect(section, key).toMatch(new RegExp(`\\| (\`\\w+\`, )?\`${key}[\`{\\[]`));
+    expect(section).toContain('<a id="rule-pull-policy-always-floating"></a>`pull-policy-always-floating` | error | error |');
   });
 });
