@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { k8sCommand } from '../../src/cli/audit-k8s.js';
+import { addK8sRegistryFacts } from '../../src/audit/k8s/collect.js';
 import { k8sAuditResult, k8sPath, k8sUnits } from '../../src/audit/k8s/judge.js';
+import type { ResolveOutcome, Resolver } from '../../src/resolve/types.js';
 import { K8sSnapshotFileError, readK8sSnapshot, writeK8sSnapshot } from '../../src/audit/k8s/snapshot-file.js';
 import { loadDefaultPolicy, loadPolicyFile } from '../../src/policy/load.js';
 import { K8sInputError, objectsFromList, snapshotFromFile } from '../../src/sources/k8s/from-file.js';
@@ -217,8 +219,55 @@ describe('judging a cluster', () => {
     expect(result.findings.some((f) => f.ruleId === 'fleet-drift')).toBe(true);
   });
 
+  it('control characters from the cluster, a kubectl file or a snapshot never reach a terminal raw', () => {
+    const d = deployment({ namespace: 'shop', name: 'evil\u001b[2Jname', containers: [{ name: 'c\u0007', image: 'nginx:latest\u001b[31m' }] });
+    const snapshot = snapshotOf([d]);
+    const out = lines(snapshot).join('\n');
+    expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(out).toContain('evil\\u001b[2Jname');
+    const file = join(mkdtempSync(join(tmpdir(), 'imagedrift-k8s-ctl-')), 'snap.json');
+    writeFileSync(file, JSON.stringify({ ...snapshot, context: 'ctx\u001b]0;title\u0007' }));
+    expect(readK8sSnapshot(file).context).toBe('ctx\\u001b]0;title\\u0007');
+  });
+
   it('locations escape what would break the path', () => {
     expect(k8sPath('arn:aws:eks:eu-west-1:1:cluster/prod', 'shop', 'Deployment', 'web')).toBe('k8s://arn:aws:eks:eu-west-1:1:cluster%2Fprod/shop/Deployment/web');
+  });
+});
+
+describe('registry facts (--resolve)', () => {
+  it('asks once per unique reference, with every digest its pods run, and records a registry that cannot answer', async () => {
+    const other = deployment({ namespace: 'ops', name: 'batch', replicas: 2, containers: [{ name: 'otel', image: OTEL }, { name: 'tool', image: 'ghcr.io/acme/tool:1.0.0' }] });
+    const rs = replicaSet(other, 'x');
+    const objects = [...incident(), other, rs, pod(rs, 'batch-x-1', [{ name: 'otel', image: OTEL, digest: NEW }, { name: 'tool', image: 'ghcr.io/acme/tool:1.0.0', digest: sha256Digest('tool') }])];
+    const asked: string[] = [];
+    const exists: string[] = [];
+    const session: Resolver = {
+      async resolve(ref) {
+        asked.push(`${ref.registry}/${ref.repository}:${ref.tag}`);
+        if (ref.repository === 'acme/tool') return { ok: false, kind: 'network', reason: 'connect ECONNREFUSED 127.0.0.1:443' } as ResolveOutcome;
+        const digest = ref.repository === 'aws-observability/aws-otel-collector' ? NEW : ref.repository === 'acme/checkout' ? sha256Digest('app') : sha256Digest('istio');
+        return { ok: true, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' } as ResolveOutcome;
+      },
+      async listTags() {
+        return ['v0.28.0', 'v0.29.0', 'latest'];
+      },
+      async manifestExists(ref, digest) {
+        exists.push(`${ref.repository}@${digest}`);
+        return true;
+      },
+    };
+    const snapshot = await addK8sRegistryFacts(snapshotOf(objects), { session });
+    // One HEAD of each tag in use (then, for the moved tag, the tags that name its builds); one existence check of the other digest.
+    expect(asked.filter((a) => a.endsWith('aws-otel-collector:latest'))).toHaveLength(1);
+    expect(exists).toEqual([`aws-observability/aws-otel-collector@${OLD}`]);
+    expect(snapshot.images?.[OTEL]).toMatchObject({ source: 'oci', current: { digest: NEW }, digests: { [OLD]: { exists: true }, [NEW]: { exists: true } } });
+    expect(snapshot.incomplete).toEqual([{ scope: 'registry', id: 'ghcr.io/acme/tool', operation: 'resolve', code: 'RegistryError', reason: 'connect ECONNREFUSED 127.0.0.1:443' }]);
+    const { result } = k8sAuditResult(snapshot, loadDefaultPolicy());
+    expect(result.findings.filter((f) => f.ruleId === 'audit-incomplete').map((f) => `${f.location.path}: ${f.message}`)).toEqual([
+      'oci://ghcr.io/acme/tool: Audit incomplete: RegistryError on resolve (connect ECONNREFUSED 127.0.0.1:443): what the registry serves now for this image was not judged',
+    ]);
+    expect(result.findings.filter((f) => f.ruleId === 'tag-moved-since-deploy').map((f) => f.location.path)).toEqual([`${LOC}#otel-collector`]);
   });
 });
 

@@ -6,6 +6,7 @@ import { canonicalName, canonicalReference, parseReference } from '../../core/pa
 import { createResolver } from '../../resolve/create.js';
 import type { ResolverSettings } from '../../resolve/create.js';
 import { mapLimit } from '../../resolve/limit.js';
+import type { Resolver } from '../../resolve/types.js';
 import type { K8sSnapshot } from '../../sources/k8s/snapshot.js';
 import { ociFacts } from '../oci-facts.js';
 import type { WantedReference } from '../oci-facts.js';
@@ -35,6 +36,8 @@ export function k8sWantedReferences(snapshot: K8sSnapshot): Map<string, WantedRe
 
 export interface K8sRegistryOptions {
   resolver?: Omit<ResolverSettings, 'noCache' | 'offline' | 'profile'>;
+  /** A resolver to ask instead of making one (tests). */
+  session?: Resolver;
   /** References asked at a time. Default 8. */
   concurrency?: number;
 }
@@ -42,7 +45,7 @@ export interface K8sRegistryOptions {
 /** Adds `images` (and `incomplete` entries for registries that could not answer) to the snapshot. */
 export async function addK8sRegistryFacts(snapshot: K8sSnapshot, options: K8sRegistryOptions = {}): Promise<K8sSnapshot> {
   const wanted = [...k8sWantedReferences(snapshot).values()].sort((a, b) => a.key.localeCompare(b.key));
-  const resolver = createResolver({ ...options.resolver, noCache: true });
+  const resolver = options.session !== undefined ? { session: options.session, close: () => undefined } : createResolver({ ...options.resolver, noCache: true });
   const images: NonNullable<K8sSnapshot['images']> = {};
   const incomplete: K8sSnapshot['incomplete'] = [];
   try {

@@ -2,6 +2,7 @@
 // A file that is not such a snapshot is refused with the reason, before anything is judged.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../fix/atomic-write.js';
+import { escapeControl } from '../../sources/k8s/objects.js';
 import { K8S_SNAPSHOT_SCHEMA } from '../../sources/k8s/snapshot.js';
 import type { K8sSnapshot } from '../../sources/k8s/snapshot.js';
 
@@ -63,7 +64,8 @@ export function readK8sSnapshot(file: string): K8sSnapshot {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // Strings from a file end up in terminals and reports: control characters are escaped.
+    data = JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? escapeControl(value) : value));
   } catch (err) {
     throw new K8sSnapshotFileError(`${file}: not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -13,7 +13,7 @@
 // does an API server that no list could reach at all.
 import { createRequire } from 'node:module';
 import { mapLimit } from '../../resolve/limit.js';
-import { keepWorkloads, sortObjects, toPod, toWorkload } from './objects.js';
+import { escapeControl, keepWorkloads, sortObjects, toPod, toWorkload } from './objects.js';
 import { K8S_KINDS, K8S_SNAPSHOT_SCHEMA } from './snapshot.js';
 import type { K8sIncomplete, K8sKind, K8sPod, K8sSnapshot, K8sWorkload } from './snapshot.js';
 
@@ -98,15 +98,15 @@ export function describeFailure(err: unknown): RequestFailure {
     const retryAfter = Number(e.headers?.['retry-after']);
     return {
       status,
-      code: body.reason !== undefined && body.reason !== '' ? body.reason : (HTTP_REASONS[status] ?? `HTTP ${status}`),
-      reason: body.message ?? `HTTP ${status}`,
+      code: escapeControl(body.reason !== undefined && body.reason !== '' ? body.reason : (HTTP_REASONS[status] ?? `HTTP ${status}`)),
+      reason: escapeControl(body.message ?? `HTTP ${status}`),
       ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     };
   }
   const code = typeof e?.code === 'string' ? e.code : typeof e?.cause?.code === 'string' ? e.cause.code : 'RequestFailed';
   const message = typeof e?.message === 'string' ? e.message : String(err);
   const cause = typeof e?.cause?.message === 'string' && !message.includes(e.cause.message) ? `: ${e.cause.message}` : '';
-  return { code, reason: `${message}${cause}` };
+  return { code: escapeControl(code), reason: escapeControl(`${message}${cause}`) };
 }
 
 const retryable = (f: RequestFailure) => f.status === undefined || f.status === 429 || f.status >= 500;

@@ -6,7 +6,15 @@ import type { K8sContainerSpec, K8sOwner, K8sPod, K8sPodContainer, K8sWorkload, 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Control characters written as `\u001b`: names and images end up in terminals and reports. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? escapeControl(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 /** An ISO time: the API gives strings, client-node gives Date objects. */
