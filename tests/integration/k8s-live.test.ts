@@ -169,5 +169,16 @@ describe('audit k8s: reading a cluster through @kubernetes/client-node', () => {
     writeFileSync(closed, kubeconfig(`https://127.0.0.1:${await freePort()}`, certs, [{ name: 'gone', user: { token: TOKEN } }]));
     await expect(collectK8sSnapshot({ kubeconfig: closed, allNamespaces: true, retryDelayMs: () => 0 })).rejects.toThrow(/^cannot reach the API server at https:\/\/127\.0\.0\.1:\d+ \(context "gone"\): ECONNREFUSED: /);
     await expect(collectK8sSnapshot({ kubeconfig: join(dir, 'nope') })).rejects.toThrow(K8sConfigError);
+    // No kubeconfig anywhere (and not in a pod): client-node would try http://localhost:8080; we say so instead.
+    const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
+    try {
+      process.env.HOME = mkdtempSync(join(tmpdir(), 'imagedrift-k8s-home-'));
+      delete process.env.KUBECONFIG;
+      delete process.env.KUBERNETES_SERVICE_HOST;
+      await expect(collectK8sSnapshot({ allNamespaces: true })).rejects.toThrow('no kubeconfig: set KUBECONFIG, pass --kubeconfig, or run inside a cluster (service account)');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 });
