@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { k8sCommand } from '../../src/cli/audit-k8s.js';
+import { k8sCommand, k8sSummaryLine } from '../../src/cli/audit-k8s.js';
 import { addK8sRegistryFacts } from '../../src/audit/k8s/collect.js';
 import { k8sAuditResult, k8sPath, k8sUnits } from '../../src/audit/k8s/judge.js';
 import type { ResolveOutcome, Resolver } from '../../src/resolve/types.js';
@@ -295,6 +295,16 @@ describe('--from-file', () => {
     expect(() => snapshotFromFile(bad)).toThrow(/bad\.json:1:1: not a Kubernetes object or list/);
     expect(() => snapshotFromFile(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read: no such file/);
     expect(() => snapshotFromFile('-', { stdin: () => '' })).toThrow(/<stdin>:1:1: empty/);
+  });
+});
+
+describe('golden: the real kubectl output of a mixed cluster (tests/golden-audit-k8s/regenerate.ts)', () => {
+  it('judges Deployments with injected istio containers, a StatefulSet with a native sidecar and a local image id, a DaemonSet, a CronJob and a bare pod', () => {
+    const dir = join(import.meta.dirname, '..', 'golden-audit-k8s', 'kubectl-mixed');
+    const snapshot = snapshotFromFile(join(dir, 'kubectl.json'), { context: 'prod' });
+    const { result, stats } = k8sAuditResult(snapshot, loadDefaultPolicy());
+    const text = `${[...result.findings.map((f) => `${f.location.path}: ${f.severity} ${f.message} [${f.ruleId}]`), k8sSummaryLine(result, stats)].join('\n')}\n`;
+    expect(text).toBe(readFileSync(join(dir, 'expected.txt'), 'utf8'));
   });
 });
 
