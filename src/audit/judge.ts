@@ -29,7 +29,8 @@ import type {
   SnapshotTask,
   SnapshotTaskDefinition,
 } from '../sources/ecs-live.js';
-import type { LiveDigest, LiveFacts } from './live-facts.js';
+import { liveDigests } from './live-facts.js';
+import type { LiveFacts } from './live-facts.js';
 
 /** The rules that read live facts (and `tag-moved`, for `tag@digest` references whose tag moved). */
 export const LIVE_RULE_IDS = ['fleet-drift', 'tag-moved-since-deploy', 'version-consistency-disabled', 'running-digest-missing', 'mutable-repository', 'tag-moved'] as const satisfies readonly RuleId[];
@@ -250,25 +251,7 @@ class Judge {
   live(unit: Unit, entry: Entry, subject: Subject): LiveFacts {
     const parsed = subject.parsed;
     const facts: SnapshotImage | undefined = parsed !== undefined && subject.unresolvable === undefined ? this.snapshot.images?.[canonicalReference(parsed)] : undefined;
-    const all = new Map(entry.digests);
-    if (parsed?.digest !== undefined && !all.has(parsed.digest)) all.set(parsed.digest, { tasks: 0, deployed: false });
-    const digests: LiveDigest[] = [...all]
-      .map(([digest, d]): LiveDigest => {
-        const known = facts?.digests[digest];
-        // A platform manifest of the index the tag names is the same build as the index.
-        const isCurrent = facts?.current !== undefined && (facts.current.digest === digest || (facts.current.platforms ?? []).includes(digest));
-        const exists = known?.exists ?? (isCurrent ? true : undefined);
-        const versionTag = known?.versionTag ?? (isCurrent ? facts?.current?.versionTag : undefined);
-        return {
-          digest,
-          tasks: d.tasks,
-          deployed: d.deployed,
-          pinned: parsed?.digest === digest,
-          ...(exists !== undefined ? { exists } : {}),
-          ...(versionTag !== undefined ? { versionTag } : {}),
-        };
-      })
-      .sort((a, b) => b.tasks - a.tasks || a.digest.localeCompare(b.digest));
+    const digests = liveDigests(entry.digests, facts, parsed?.digest);
     const live: LiveFacts = { unit: unit.kind, tasks: entry.tasks, digests };
     if (entry.versionConsistency !== undefined) live.versionConsistency = entry.versionConsistency;
     if (facts !== undefined && facts.failure === undefined) {
@@ -392,7 +375,7 @@ export function incompleteLocation(entry: SnapshotIncomplete, snapshot: EcsSnaps
 
 const RULE_ORDER = new Map(Object.keys(RULES).map((id, i) => [id, i]));
 
-function sortFindings(findings: Finding[]): Finding[] {
+export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       a.location.path.localeCompare(b.location.path) ||

@@ -20,26 +20,17 @@ import type { ParsedReference } from '../core/types.js';
 import { parseEcrHost } from '../resolve/ecr-host.js';
 import { mapLimit } from '../resolve/limit.js';
 import type { Resolver } from '../resolve/types.js';
-import { findVersionTag, parseVersionTag, versionTagSuffix } from '../resolve/version-tags.js';
+import { parseVersionTag, versionTagSuffix } from '../resolve/version-tags.js';
+import { ociFacts, pulledTag } from './oci-facts.js';
+import type { WantedReference } from './oci-facts.js';
 import { AwsCredentialsError, awsErrorMessage, awsErrorName, toCredentialsError } from '../sources/aws-clients.js';
 import type { AwsClients } from '../sources/aws-clients.js';
 import { describeEcrImageIds, ecrIndexChildren, INDEX_MEDIA_TYPES } from '../sources/ecs-live.js';
 import type { EcrImageIdsResult, EcsSnapshot, SnapshotImage, SnapshotIncomplete } from '../sources/ecs-live.js';
 
-/** A declared reference in use, with every digest seen under it. */
-export interface WantedReference {
-  key: string;
-  parsed: ParsedReference;
-  /** Running, deployed and pinned digests. */
-  digests: Set<string>;
-  /** The account the reference was first seen in (whose credentials ask ECR). */
-  account?: string;
-}
+export type { WantedReference } from './oci-facts.js';
 
 const TEMPLATED = /[{}$<>]/;
-
-/** The platforms ECS runs Linux tasks on (Fargate and EC2: X86_64 and ARM64). */
-const ECS_PLATFORMS = ['linux/amd64', 'linux/arm64'];
 
 /** Every unique declared reference of a snapshot, keyed by canonical reference, with its digests in use. */
 export function wantedReferences(snapshot: EcsSnapshot): Map<string, WantedReference> {
@@ -70,11 +61,6 @@ export function wantedReferences(snapshot: EcsSnapshot): Map<string, WantedRefer
     for (const ci of revision.containerImages) note(declared(revision.taskDefinition, ci.containerName, ci.image), ci.imageDigest, revision.arn.split(':')[4] || undefined);
   }
   return wanted;
-}
-
-/** The tag a task pulls for a reference: its own, or `latest` when it names neither tag nor digest. */
-function pulledTag(parsed: ParsedReference): string | undefined {
-  return parsed.tag ?? (parsed.digest === undefined ? 'latest' : undefined);
 }
 
 /** The most specific, then newest, version tag among an image's tags (same `-suffix` as the declared tag), not the declared tag itself. */
@@ -134,69 +120,6 @@ function ecrFacts(group: EcrGroup, result: EcrImageIdsResult, checkedAt: string)
     }
     return [w.key, image];
   });
-}
-
-async function ociFacts(resolver: Resolver, w: WantedReference, serverNow: () => number): Promise<SnapshotImage> {
-  const tag = pulledTag(w.parsed);
-  const image: SnapshotImage = { source: 'oci', digests: {} };
-  const tagged = (t: string): ParsedReference => ({ ...w.parsed, tag: t, digest: undefined }) as ParsedReference;
-  let index = false;
-  if (tag !== undefined) {
-    const outcome = await resolver.resolve(tagged(tag));
-    if (outcome.ok) {
-      image.current = { digest: outcome.digest };
-      index = INDEX_MEDIA_TYPES.has(outcome.mediaType);
-    } else if (outcome.kind === 'not-found') image.tagMissing = true;
-    else return { ...image, failure: outcome.reason };
-  }
-  const current = image.current?.digest;
-  if (image.current !== undefined && index && [...w.digests].some((d) => d !== current)) {
-    const platforms: string[] = [];
-    for (const platform of ECS_PLATFORMS) {
-      const child = await resolver.resolve(tagged(tag!), { platform });
-      if (child.ok && child.platformDigest !== undefined && child.platformDigest !== child.digest) platforms.push(child.platformDigest);
-    }
-    if (platforms.length > 0) image.current.platforms = platforms;
-  }
-  const sameBuild = (digest: string) => digest === current || (image.current?.platforms ?? []).includes(digest);
-  for (const digest of [...w.digests].sort()) {
-    if (sameBuild(digest)) {
-      image.digests[digest] = { exists: true };
-      continue;
-    }
-    const exists = resolver.manifestExists !== undefined ? await resolver.manifestExists(w.parsed, digest).catch(() => undefined) : undefined;
-    image.digests[digest] = exists !== undefined ? { exists } : {};
-  }
-  // Versions are only worth their calls when builds differ.
-  const differing = Object.entries(image.digests).filter(([d, f]) => !sameBuild(d) && f.exists === true);
-  if (differing.length > 0) {
-    const tags = await resolver.listTags(w.parsed).catch(() => undefined);
-    if (tags !== undefined) {
-      const suffix = tag !== undefined ? versionTagSuffix(tag) : undefined;
-      const versionOf = async (target: string) => {
-        const match = await findVersionTag({
-          tags,
-          targetDigest: target,
-          ...(suffix !== undefined ? { suffix } : {}),
-          digestOf: async (t) => {
-            const o = await resolver.resolve(tagged(t));
-            return o.ok ? o.digest : undefined;
-          },
-        });
-        return match.best !== undefined && match.best !== tag ? match.best : undefined;
-      };
-      if (image.current !== undefined) {
-        const v = await versionOf(image.current.digest);
-        if (v !== undefined) image.current.versionTag = v;
-      }
-      for (const [digest, facts] of differing) {
-        const v = await versionOf(digest);
-        if (v !== undefined) facts.versionTag = v;
-      }
-    }
-  }
-  image.checkedAt = new Date(serverNow()).toISOString();
-  return image;
 }
 
 /** Gathers the registry facts of every unique reference in use (see the top of this file). */

@@ -19,3 +19,14 @@ export function listOf(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
+
+/** What the unit's instances are called: `task` in ECS, `pod` in Kubernetes. */
+export function instanceNoun(live: { platform?: 'kubernetes' }): string {
+  return live.platform === 'kubernetes' ? 'pod' : 'task';
+}
+
+/** `, and 2 pods report a local image id (not a registry digest: not compared)`, or nothing. */
+export function localIdNote(live: { localImageIds?: number }): string {
+  const n = live.localImageIds ?? 0;
+  return n > 0 ? ` (${countOf(n, 'pod')} ${n === 1 ? 'reports' : 'report'} only a local image id, not a registry digest: not compared)` : '';
+}

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AuditStats } from '../audit/judge.js';
 import type { ScanResult } from '../core/types.js';
+import type { Policy } from '../policy/types.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
@@ -20,6 +21,7 @@ import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
 import { parseTimeout } from './resolve-options.js';
 import { VERSION } from './version.js';
+import { k8sCommand } from './audit-k8s.js';
 
 /**
  * The AWS SDK warns on every run under Node.js 20 that its future releases will need Node.js 22
@@ -95,6 +97,35 @@ export function auditSummaryLine(result: ScanResult, stats: AuditStats): string 
   return `${plural(total, 'finding')} (${counts}) in ${plural(stats.services, 'service')}${groups} (${plural(stats.tasks, 'task')}, ${plural(stats.references, 'image reference')}) across ${where}${when}${incomplete}`;
 }
 
+/**
+ * Every format from the same result, as `scan` writes them; the text report ends with the audit's
+ * own summary line (services and tasks, or workloads and pods; not files). Shared by `audit ecs` and `audit k8s`.
+ */
+export function writeAuditReports(result: ScanResult, outputs: readonly OutputSpec[], options: { color: boolean; policy: Policy }, summary: string): void {
+  const ctx = { color: options.color, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy: options.policy };
+  writeOutputs(
+    result,
+    outputs.filter((spec) => spec.format !== 'text'),
+    ctx,
+    (text) => process.stdout.write(text),
+  );
+  for (const spec of outputs.filter((o) => o.format === 'text')) {
+    let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined && ctx.stdoutIsTty });
+    const generic = `${summaryLine(result)}\n`;
+    if (report.endsWith(generic)) report = `${report.slice(0, -generic.length)}${summary}\n`;
+    if (spec.file === undefined) {
+      process.stdout.write(report);
+      continue;
+    }
+    try {
+      mkdirSync(dirname(resolve(spec.file)), { recursive: true });
+      writeFileSync(spec.file, report);
+    } catch (err) {
+      throw new UsageError(`${spec.file}: cannot write the text report: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+}
+
 function fail(message: string, code: ExitCode): void {
   process.stderr.write(`imagedrift: ${message}\n`);
   process.exitCode = code;
@@ -163,30 +194,7 @@ async function run(flags: AuditFlags): Promise<void> {
 
   // Exceptions expire on AWS's calendar (the snapshot's server time), unless --now says otherwise.
   const { result, stats } = auditResult(snapshot, policy, { now: flags.now ?? snapshotDate(snapshot) });
-  const ctx = { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy };
-  // Every format from the same result, as `scan` writes them; the text report ends with the
-  // audit's own summary line (services and tasks, not files).
-  writeOutputs(
-    result,
-    outputs.filter((spec) => spec.format !== 'text'),
-    ctx,
-    (text) => process.stdout.write(text),
-  );
-  for (const spec of outputs.filter((o) => o.format === 'text')) {
-    let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined && ctx.stdoutIsTty });
-    const generic = `${summaryLine(result)}\n`;
-    if (report.endsWith(generic)) report = `${report.slice(0, -generic.length)}${auditSummaryLine(result, stats)}\n`;
-    if (spec.file === undefined) {
-      process.stdout.write(report);
-      continue;
-    }
-    try {
-      mkdirSync(dirname(resolve(spec.file)), { recursive: true });
-      writeFileSync(spec.file, report);
-    } catch (err) {
-      throw new UsageError(`${spec.file}: cannot write the text report: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  }
+  writeAuditReports(result, outputs, { color: flags.color !== false, policy }, auditSummaryLine(result, stats));
   if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${plural(result.errors.length, 'scope')} could not be read (see the audit-incomplete findings)\n`);
   process.exitCode = getExitCode(result, flags.failOn);
 }
@@ -254,11 +262,13 @@ export function auditCommand(): Command {
   return new Command('audit')
     .description('Audit what really runs in live infrastructure for image drift.')
     .addCommand(ecsCommand())
+    .addCommand(k8sCommand())
     .addHelpText(
       'after',
       `
 Examples:
   $ imagedrift audit ecs --region us-east-1
+  $ imagedrift audit k8s -A --resolve
   $ imagedrift audit ecs --help`,
     );
 }

@@ -21,7 +21,8 @@ Examples:
   $ imagedrift scan --format json -o results.json deploy/
   $ imagedrift scan --resolve deploy/               propose pinned digests
   $ imagedrift pin --dry-run deploy/                show the pinning diff
-  $ imagedrift audit ecs --region us-east-1         what really runs in ECS`,
+  $ imagedrift audit ecs --region us-east-1         what really runs in ECS
+  $ imagedrift audit k8s -A --resolve               what really runs in Kubernetes`,
     )
     .showHelpAfterError()
     .exitOverride();

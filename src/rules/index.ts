@@ -19,6 +19,7 @@ import tagMovedSinceDeploy from './tag-moved-since-deploy.js';
 import versionConsistencyDisabled from './version-consistency-disabled.js';
 import runningDigestMissing from './running-digest-missing.js';
 import mutableRepository from './mutable-repository.js';
+import pullPolicyAlwaysFloating from './pull-policy-always-floating.js';
 import auditIncomplete from './audit-incomplete.js';
 import type { Rule } from './types.js';
 
@@ -43,6 +44,7 @@ export type RuleId =
   | 'version-consistency-disabled'
   | 'running-digest-missing'
   | 'mutable-repository'
+  | 'pull-policy-always-floating'
   | 'audit-incomplete';
 
 export const RULES = {
@@ -66,6 +68,7 @@ export const RULES = {
   'version-consistency-disabled': versionConsistencyDisabled,
   'running-digest-missing': runningDigestMissing,
   'mutable-repository': mutableRepository,
+  'pull-policy-always-floating': pullPolicyAlwaysFloating,
   'audit-incomplete': auditIncomplete,
 } satisfies { [Id in RuleId]: Rule<Id> };
 
