@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Part of `npm run build`, after tsc: bundles the command line (src/cli/main.ts) and the scan worker
-// (src/scan/worker.ts) with esbuild into dist/bundle/main.cjs and worker.cjs, and the npm packages
+// Part of `npm run build`, after tsc: bundles the command line (src/cli/main.ts), the scan worker
+// (src/scan/worker.ts) and the GitHub Action (src/cli/action-main.ts) with esbuild into
+// dist/bundle/main.cjs, worker.cjs and action.cjs, and the npm packages
 // only some runs need into dist/bundle/vendor/*.cjs. bin/imagedrift.js (CommonJS, as
 // bin/package.json says) turns on Node's compile cache and requires main.cjs.
 //
@@ -101,7 +102,7 @@ const common = {
 };
 const main = await build({
   ...common,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts' },
+  entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts', action: 'src/cli/action-main.ts' },
   outdir,
   outExtension: { '.js': '.cjs' },
   plugins: [lazyChildProcessForCommander, lazyPackages],

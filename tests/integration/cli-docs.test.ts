@@ -2,9 +2,10 @@
 // snippets are valid YAML, and the pre-commit hook's entry, run the way pre-commit runs it (the
 // matching staged file names as arguments), gates and honours the policy's path filters.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/policy/parse.js';
@@ -17,6 +18,11 @@ function section(title: string): string {
   expect(start, title).toBeGreaterThan(0);
   const end = readme.indexOf('\n## ', start + 1);
   return readme.slice(start, end === -1 ? undefined : end);
+}
+
+/** What GitHub's own workflow parser finds wrong with a workflow. */
+function workflowErrors(name: string, content: string): string[] {
+  return parseWorkflow({ name, content }, new NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
 }
 
 function yamlBlocks(text: string): string[] {
@@ -34,19 +40,48 @@ describe('README', () => {
     for (const heading of ['Which file', 'Merging', 'Globs', 'Exceptions', 'Inline suppressions', 'Errors']) expect(section('Policy')).toContain(`**${heading}.**`);
   });
 
-  it('has CI snippets that are valid YAML, using the CLI as it is', () => {
+  it('has CI snippets that are valid YAML and valid workflows by GitHub\'s own parser, using the Action as it is', () => {
     const blocks = yamlBlocks(section('Use in CI'));
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
     for (const block of blocks) {
       const docs = parseAllDocuments(block);
       for (const doc of docs) expect(doc.errors.map((e) => e.message)).toEqual([]);
     }
-    const workflow = parse(blocks[0] ?? '') as { jobs: Record<string, { steps: Array<{ run?: string; uses?: string }> }> };
+    const workflows = blocks.filter((block) => /^on:/m.test(block));
+    expect(workflows.length).toBeGreaterThanOrEqual(1);
+    for (const workflow of workflows) expect(workflowErrors('README.md', workflow)).toEqual([]);
+    const workflow = parse(workflows[0] ?? '') as { jobs: Record<string, { steps: Array<{ id?: string; uses?: string; with?: Record<string, string> }> }> };
     const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
-    expect(steps.some((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
-    expect(steps.some((step) => step.run?.includes('$GITHUB_STEP_SUMMARY'))).toBe(true);
-    const scan = steps.find((step) => step.run?.startsWith('imagedrift scan'))?.run ?? '';
-    expect(scan).toBe('imagedrift scan --format github --format sarif=imagedrift.sarif --format markdown=imagedrift.md');
+    const action = steps.find((step) => step.uses?.startsWith('imagedrift/imagedrift@'));
+    expect(action?.with?.['fail-on']).toBe('error');
+    // The SARIF the Action writes is what code scanning uploads.
+    expect(steps.find((step) => step.uses?.startsWith('github/codeql-action/upload-sarif@'))?.with?.sarif_file).toBe(`\${{ steps.${action?.id}.outputs.sarif-file }}`);
+  });
+
+  it('pins what its CI snippets and workflows use: actions by commit SHA with the version beside it, images by digest', () => {
+    const texts: Array<[string, string]> = [
+      ...yamlBlocks(section('Use in CI')).map((block, i): [string, string] => [`README Use in CI block ${i}`, block]),
+      ...readdirSync(join(root, '.github', 'workflows')).map((name): [string, string] => [`.github/workflows/${name}`, readFileSync(join(root, '.github', 'workflows', name), 'utf8')]),
+    ];
+    let uses = 0;
+    for (const [where, text] of texts) {
+      for (const match of text.matchAll(/^\s*(?:- )?uses:\s*(\S+)@(\S+)(.*)$/gm)) {
+        const [, name, ref, rest] = match;
+        // The Action itself has no release yet whose commit the README could name.
+        if (name === 'imagedrift/imagedrift') continue;
+        uses++;
+        expect(ref, `${where}: ${name}`).toMatch(/^[0-9a-f]{40}$/);
+        expect(rest, `${where}: ${name}`).toMatch(/^ # v\d+\.\d+\.\d+$/);
+      }
+      for (const match of text.matchAll(/^\s*image:\s*(\S+)/gm)) expect(match[1], where).toMatch(/@sha256:[0-9a-f]{64}$/);
+    }
+    expect(uses).toBeGreaterThanOrEqual(5);
+  });
+
+  it('ships workflows that are valid by GitHub\'s own parser', () => {
+    for (const name of readdirSync(join(root, '.github', 'workflows'))) {
+      expect(workflowErrors(name, readFileSync(join(root, '.github', 'workflows', name), 'utf8'))).toEqual([]);
+    }
   });
 });
 
