@@ -1,4 +1,4 @@
-import { countOf, instanceNoun, listOf, namedDigest } from '../audit/wording.js';
+import { countOf, instanceNoun, listOf, namedDigest } from '../core/wording.js';
 import { capitalise, describeContainer } from './describe.js';
 import { defineRule } from './types.js';
 

@@ -3,7 +3,7 @@ import type { ParsedReference, Severity, Fix, ImageRef } from '../core/types.js'
 import type { TagKind } from '../core/tag-kind.js';
 import type { CompiledPolicy } from '../policy/match.js';
 import type { Policy } from '../policy/types.js';
-import type { LiveFacts } from '../audit/live-facts.js';
+import type { LiveFacts } from '../core/live-facts.js';
 
 /** One image reference, with everything the rules judge it by. */
 export interface Subject {
