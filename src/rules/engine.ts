@@ -2,7 +2,7 @@
 // each report the severity the policy sets for the container's role.
 import { canonicalReference, parseReference } from '../core/parse-reference.js';
 import { classifyTag } from '../core/tag-kind.js';
-import { templateReason } from '../core/templated.js';
+import { admissionPlaceholder, templateReason } from '../core/templated.js';
 import type { Finding, Fix, ImageRef, Location, Role, Severity } from '../core/types.js';
 import { compilePolicy } from '../policy/match.js';
 import type { Policy, SeveritySetting } from '../policy/types.js';
@@ -22,9 +22,10 @@ function stubTemplates(raw: string): string | undefined {
 export function buildSubject(ref: ImageRef, mutableWords: ReadonlySet<string>): Subject {
   const subject: Subject = { ref };
   let text = ref.raw;
-  const template = ref.unresolvable ?? templateReason(ref.raw);
+  const placeholder = ref.unresolvable ?? admissionPlaceholder(ref.raw, ref.format);
+  const template = placeholder ?? templateReason(ref.raw);
   if (template !== undefined) {
-    const stubbed = ref.unresolvable === undefined ? stubTemplates(ref.raw) : undefined;
+    const stubbed = placeholder === undefined ? stubTemplates(ref.raw) : undefined;
     if (stubbed === undefined || !parseReference(stubbed).ok) {
       subject.unresolvable = template;
       return subject;
@@ -87,7 +88,7 @@ export interface ResolvedFacts {
 }
 
 /** The rules whose findings a pin answers. */
-export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'undigested-tag']);
+export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'unversioned-tag', 'undigested-tag']);
 
 /**
  * Judges a file's references: the rules that need only the file and, when registry facts are

@@ -1,7 +1,6 @@
+import { FLOATING_TAG_KINDS } from '../core/tag-kind.js';
 import { capitalise, describeContainer } from './describe.js';
 import { defineRule } from './types.js';
-
-const FLOATING = new Set(['latest', 'mutable', 'partial']);
 
 export default defineRule({
   id: 'version-consistency-disabled',
@@ -13,7 +12,7 @@ export default defineRule({
   },
   check({ ref, parsed, tagKind, live }) {
     if (live?.versionConsistency !== 'disabled' || parsed === undefined || parsed.digest !== undefined) return undefined;
-    const floating = parsed.tag === undefined || FLOATING.has(tagKind ?? '');
+    const floating = parsed.tag === undefined || (tagKind !== undefined && FLOATING_TAG_KINDS.has(tagKind));
     if (!floating) return undefined;
     const tag = parsed.tag === undefined ? 'no tag (which means `latest`)' : `floating tag \`${parsed.tag}\``;
     return {
