@@ -10,12 +10,20 @@ import { RULES } from './index.js';
 import type { RuleId } from './index.js';
 import type { Report, Resolution, Rule, RuleContext, Subject } from './types.js';
 
-/** Template parts before the last `/` do not hide the tag: `${REGISTRY}/app:latest` is still `latest`. */
+const TEMPLATE_PART = /\{\{.*?\}\}|\$\{[^}]*\}|\$\(?[A-Za-z_][A-Za-z0-9_]*\)?|<[^<>]+>/gs;
+
+/**
+ * Template parts before the last `/` do not hide the tag: `${REGISTRY}/app:latest` is still
+ * `latest`; nor does a name that is one template as a whole (`${REPOSITORY_URI}:latest`).
+ */
 function stubTemplates(raw: string): string | undefined {
   const lastSlash = raw.lastIndexOf('/');
   const name = raw.slice(lastSlash + 1);
-  if (lastSlash < 0 || templateReason(name) !== undefined || /[{}$<>%]/.test(name)) return undefined;
-  const prefix = raw.slice(0, lastSlash).replace(/\{\{.*?\}\}|\$\{[^}]*\}|\$\(?[A-Za-z_][A-Za-z0-9_]*\)?|<[^<>]+>/gs, 'templated');
+  if (lastSlash < 0 || templateReason(name) !== undefined || /[{}$<>%]/.test(name)) {
+    const whole = /^(?:\{\{[^{}]*\}\}|\$\{[^{}]*\})(:[A-Za-z0-9_.-]+)$/.exec(raw);
+    return whole !== null ? `templated${whole[1]}` : undefined;
+  }
+  const prefix = raw.slice(0, lastSlash).replace(TEMPLATE_PART, 'templated');
   return `${prefix}/${name}`;
 }
 
@@ -31,6 +39,7 @@ export function buildSubject(ref: ImageRef, mutableWords: ReadonlySet<string>): 
       return subject;
     }
     text = stubbed;
+    subject.stubbed = true;
   }
   const outcome = parseReference(text);
   if (!outcome.ok) {
@@ -59,7 +68,12 @@ export function toFinding(rule: Rule, severity: Severity, report: Report, subjec
     image: {
       raw: ref.raw,
       ...(parsed !== undefined && subject.unresolvable === undefined
-        ? { registry: parsed.registry, repository: parsed.repository, ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}), ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}) }
+        ? {
+            // A stubbed reference's registry and repository are stand-ins: only its tag and digest are real.
+            ...(subject.stubbed === true ? {} : { registry: parsed.registry, repository: parsed.repository }),
+            ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}),
+            ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}),
+          }
         : {}),
     },
     container: ref.container,
