@@ -7,7 +7,8 @@ import type { Node as TreeNode } from '../parse/tree.js';
 import { yamlLib } from '../parse/yaml-lib.js';
 import { PolicyError } from './errors.js';
 import type { PolicyIssue } from './errors.js';
-import { imagePatternProblem, isCalendarDate, pathPatternProblem } from './patterns.js';
+import { globProblem, MAX_GLOBS_PER_LIST } from './glob.js';
+import { imagePatternProblem, isCalendarDate, pathPatternProblem, rebasePathGlob } from './patterns.js';
 import { validatePolicyData } from './schema.js';
 import type { SchemaProblem } from './schema.js';
 import type { Exception, ExtendsRef, ListSetting, OverrideInput, PolicyLayer, RuleSetting, SeveritySetting } from './types.js';
@@ -22,6 +23,11 @@ export interface PolicySource {
    * schema is a large part of start-up), and read with the fast YAML reader when it can be (below).
    */
   bundled?: boolean;
+  /**
+   * The file's directory relative to the scan root (`services/payments`; empty for the root, for a
+   * bundled policy and for a file outside the root): its path globs are relative to it.
+   */
+  base?: string;
 }
 
 /** Finds the position of a value (or key) by its path of keys: what issues and locations need. */
@@ -147,14 +153,28 @@ function strings(value: unknown): Array<[number, string]> {
   return Array.isArray(value) ? value.flatMap((item, i): Array<[number, string]> => (typeof item === 'string' ? [[i, item]] : [])) : [];
 }
 
+/** A glob problem as a message that names the glob (cut short: a policy may hold a very long one). */
+function withPattern(pattern: string, problem: string): string {
+  if (problem.startsWith('`')) return problem;
+  return `\`${pattern.length > 80 ? `${pattern.slice(0, 79)}…` : pattern}\`: ${problem}`;
+}
+
 /** Checks the schema cannot express: globs that can never match, real dates. Run on whatever has the right type, so every problem is reported at once. */
 function checkPatterns(b: Builder, data: Data, path: string[]): void {
+  /** A glob list's problems: too many globs, or globs the matcher cannot take or that can never match. */
+  const globs = (at: string[], list: unknown, check: (pattern: string) => string | undefined) => {
+    if (Array.isArray(list) && list.length > MAX_GLOBS_PER_LIST) {
+      issue(b, at, `at most ${MAX_GLOBS_PER_LIST} globs per list, got ${list.length}`);
+      return;
+    }
+    for (const [i, pattern] of strings(list)) {
+      const problem = globProblem(pattern) ?? check(pattern);
+      if (problem !== undefined) issue(b, [...at, String(i)], withPattern(pattern, problem));
+    }
+  };
   const each = (key: string, section: string, check: (pattern: string) => string | undefined) => {
     const holder = data[section];
-    for (const [i, pattern] of strings(isRecord(holder) ? holder[key] : undefined)) {
-      const problem = check(pattern);
-      if (problem !== undefined) issue(b, [...path, section, key, String(i)], problem);
-    }
+    globs([...path, section, key], isRecord(holder) ? holder[key] : undefined, check);
   };
   each('images', 'sidecars', (p) => imagePatternProblem(p, false));
   each('allow', 'registries', (p) => imagePatternProblem(p, true));
@@ -163,10 +183,7 @@ function checkPatterns(b: Builder, data: Data, path: string[]): void {
     each('include', 'paths', pathPatternProblem);
     each('exclude', 'paths', pathPatternProblem);
   } else {
-    for (const [i, pattern] of strings(data.paths)) {
-      const problem = pathPatternProblem(pattern);
-      if (problem !== undefined) issue(b, [...path, 'paths', String(i)], problem);
-    }
+    globs([...path, 'paths'], data.paths, pathPatternProblem);
   }
   const exceptionList = data.exceptions;
   if (!Array.isArray(exceptionList)) return;
@@ -174,14 +191,17 @@ function checkPatterns(b: Builder, data: Data, path: string[]): void {
     if (!isRecord(record)) return;
     const at = [...path, 'exceptions', String(i)];
     if (typeof record.expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(record.expires) && !isCalendarDate(record.expires)) issue(b, [...at, 'expires'], `${record.expires} is not a calendar date`);
-    if (typeof record.image === 'string') {
-      const problem = imagePatternProblem(record.image, false);
-      if (problem !== undefined) issue(b, [...at, 'image'], problem);
+    for (const [key, check] of [
+      ['image', (p: string) => imagePatternProblem(p, false)],
+      ['container', () => undefined],
+      ['workload', () => undefined],
+    ] as const) {
+      const value = record[key];
+      if (typeof value !== 'string') continue;
+      const problem = globProblem(value) ?? check(value);
+      if (problem !== undefined) issue(b, [...at, key], withPattern(value, problem));
     }
-    for (const [j, pattern] of strings(record.paths)) {
-      const problem = pathPatternProblem(pattern);
-      if (problem !== undefined) issue(b, [...at, 'paths', String(j)], problem);
-    }
+    globs([...at, 'paths'], record.paths, pathPatternProblem);
   });
 }
 
@@ -190,7 +210,11 @@ function exceptions(b: Builder, data: unknown, path: string[]): Exception[] {
     const at = [...path, String(i)];
     const exception: Exception = { reason: (record.reason as string).trim(), expires: record.expires as string, location: b.positions.at(at) };
     for (const key of ['rule', 'image', 'container', 'workload'] as const) if (typeof record[key] === 'string') exception[key] = record[key] as string;
-    if (Array.isArray(record.paths)) exception.paths = record.paths as string[];
+    if (Array.isArray(record.paths)) {
+      exception.paths = record.paths as string[];
+      const base = b.source.base ?? '';
+      if (base !== '') exception.pathBase = base;
+    }
     return exception;
   });
 }
@@ -216,6 +240,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
   for (const [field, section, key] of lists) {
     if (section === 'paths' && path.length > 0) continue; // in an override, `paths` selects files
     const setting = list(data[section], key);
+    if (setting !== undefined && section === 'paths') setting.items = setting.items.map((glob) => rebasePathGlob(glob, b.source.base ?? ''));
     if (setting !== undefined) (result as unknown as Record<string, ListSetting>)[field] = setting;
   }
   return result;
@@ -224,7 +249,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
 function overrides(b: Builder, data: unknown): OverrideInput[] {
   return ((data ?? []) as Data[]).map((record, i) => {
     const path = ['overrides', String(i)];
-    const paths = record.paths as string[];
+    const paths = (record.paths as string[]).map((glob) => rebasePathGlob(glob, b.source.base ?? ''));
     return { paths, layer: layer(b, record, path, `${b.source.id}#overrides[${i}]`), location: b.positions.at(path) };
   });
 }
@@ -291,6 +316,33 @@ function fastData(text: string): { data: unknown } | undefined {
     if (err instanceof NotFast) return undefined;
     throw err;
   }
+}
+
+/** The top-level keys a policy may have. */
+const POLICY_KEYS = ['extends', 'rules', 'sidecars', 'tags', 'registries', 'paths', 'overrides', 'exceptions'];
+
+/**
+ * Why a text is not an imagedrift policy at all, without quoting any of it (a file named by
+ * `extends` may be anything: a credentials file, a key), or undefined when it looks like one: a YAML
+ * mapping with at least one policy key, or an empty document. Its problems as a policy are then
+ * reported by parsePolicy() as usual.
+ */
+export function notAPolicy(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'it is a binary file';
+  const { parseAllDocuments } = yamlLib();
+  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  if (list.length > 1) return 'it holds several YAML documents';
+  const doc = list[0];
+  if (doc === undefined) return undefined;
+  if (doc.errors.length > 0) return 'it is not valid YAML';
+  const { isMap, isScalar } = yamlLib();
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) return undefined;
+  if (!isMap(contents)) return 'its top level is not a mapping of policy keys';
+  const keys = contents.items.map((item) => (isScalar(item.key) ? String(item.key.value) : undefined));
+  if (keys.length > 0 && !keys.some((key) => key !== undefined && POLICY_KEYS.includes(key))) return `none of its top-level keys is a policy key (${POLICY_KEYS.join(', ')})`;
+  return undefined;
 }
 
 /** Parses and validates one policy file. Throws PolicyError with every problem found. */
