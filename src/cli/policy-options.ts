@@ -19,15 +19,16 @@ export function parseDate(value: string): string {
 }
 
 export function addPolicyOptions(command: Command): Command {
+  const policy = 'Policy options:';
   return command
-    .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
-    .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (reproducible runs)").argParser(parseDate))
-    .option('--changed-since <ref>', 'only files changed since the merge base with this git ref (committed on this branch, staged, unstaged or untracked)')
+    .addOption(new Option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)').helpGroup(policy))
+    .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (reproducible runs)").argParser(parseDate).helpGroup(policy))
     .addOption(
-      new Option('--allow-extends-from <dir>', "let a policy's `extends` name policy files in this directory too (by default only inside the repository and beside the policy); repeatable").argParser(
-        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-      ),
-    );
+      new Option('--allow-extends-from <dir>', "let a policy's `extends` name policy files in this directory too (by default only inside the repository and beside the policy); repeatable")
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .helpGroup(policy),
+    )
+    .addOption(new Option('--changed-since <ref>', 'only files changed since the merge base with this git ref (committed on this branch, staged, unstaged or untracked)').helpGroup('Git options:'));
 }
 
 export interface RunSetup {

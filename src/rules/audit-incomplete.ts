@@ -8,6 +8,7 @@ export default defineRule({
     short: 'Part of the ECS fleet or a registry could not be read (access denied, not offered, failed).',
     full: 'The audit read everything else, but nothing in this scope (an account, region, cluster, task definition, ECR registry or image repository) was judged, for the reason given. Grant the read-only actions listed in the README, or narrow the scope with `--region`, `--cluster`, `--service`. The audit exits 3 (incomplete) whenever there is one. `imagedrift audit ecs` only.',
     severity: 'warning',
+    live: true,
   },
 });
 

@@ -53,6 +53,8 @@ export interface RuleMeta {
   sidecarSeverity?: Severity;
   /** Set when the rule needs registry look-ups (`scan --resolve`). */
   needsResolve?: boolean;
+  /** Set when the rule judges live infrastructure only (`imagedrift audit …`), never files. */
+  live?: boolean;
 }
 
 /** What a rule may consult besides the reference: the policy in force for the file, with its globs compiled. */
