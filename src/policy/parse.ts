@@ -6,6 +6,7 @@ import { fastParseYaml } from '../parse/fast-yaml.js';
 import type { Node as TreeNode } from '../parse/tree.js';
 import { yamlLib } from '../parse/yaml-lib.js';
 import { PolicyError } from './errors.js';
+import { suggest } from './suggest.js';
 import type { PolicyIssue } from './errors.js';
 import { globProblem, MAX_GLOBS_PER_LIST } from './glob.js';
 import { imagePatternProblem, isCalendarDate, pathPatternProblem, rebasePathGlob } from './patterns.js';
@@ -345,6 +346,18 @@ export function notAPolicy(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a parsed document cannot be a policy at all, or undefined: a top level that is not a mapping,
+ * or a mapping none of whose keys is (or nearly is, as a typo) a policy key. Said without quoting it.
+ */
+function shapeProblem(data: unknown): string | undefined {
+  if (data === null || data === undefined) return undefined;
+  if (!isRecord(data)) return `its top level is ${Array.isArray(data) ? 'a list' : 'a single value'}, not a mapping of policy keys (${POLICY_KEYS.join(', ')})`;
+  const keys = Object.keys(data);
+  if (keys.length === 0 || keys.some((key) => POLICY_KEYS.includes(key) || suggest(key, POLICY_KEYS) !== undefined)) return undefined;
+  return `none of its top-level keys is a policy key (${POLICY_KEYS.join(', ')})`;
+}
+
 /** Parses and validates one policy file. Throws PolicyError with every problem found. */
 export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
   // Bundled policies are read with the fast reader; the full parse, which only positions need
@@ -354,6 +367,10 @@ export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
   const data = fast !== undefined ? fast.data : full?.data;
   const positions: PositionLookup = { at: (path, atKey) => (full ??= readDocument(text, source)).positions.at(path, atKey) };
   const b: Builder = { positions, source, issues: [] };
+  // A file whose top level is not a mapping is not a policy at all (a key file, a credentials
+  // file given by mistake): say so without quoting it.
+  const shape = source.bundled === true ? undefined : shapeProblem(data);
+  if (shape !== undefined) throw new PolicyError({ file: source.display, line: 1, column: 1, message: `not an imagedrift policy: ${shape}` });
   const problems: SchemaProblem[] = source.bundled === true ? [] : validatePolicyData(data);
   for (const problem of problems) issue(b, problem.path, problem.message, problem.atKey);
   if (isRecord(data)) {

@@ -204,7 +204,9 @@ describe('bad policy files: every problem at its line and column', () => {
     ['empty rule setting', 'rules:\n  mutable-tag: {}\n', ['p.yaml:2:16: rules.mutable-tag: give `severity`, `sidecarSeverity` or both']],
     ['list expected', 'registries:\n  allow: docker.io/library/*\n', ['p.yaml:2:10: registries.allow: expected a list, got "docker.io/library/*"']],
     ['extends of the wrong type', 'extends: 3\n', ['p.yaml:1:10: extends: expected a policy name (`default`, `strict`), a path, or a list of them, got number 3']],
-    ['a mapping expected', '- rules\n', ['p.yaml:1:1: expected a mapping or nothing, got a list']],
+    ['a mapping expected', '- rules\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a list, not a mapping of policy keys (extends, rules, sidecars, tags, registries, paths, overrides, exceptions)']],
+    ['a single value, never quoted', 'https://ci:hunter2@github.com\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a single value, not a mapping of policy keys (extends, rules, sidecars, tags, registries, paths, overrides, exceptions)']],
+    ['a mapping of no policy key, never quoted', 'root:$6$hunter2:19000:0:99999:7:::\n', ['p.yaml:1:1: not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, paths, overrides, exceptions)']],
     [
       'exception without reason and expiry',
       'exceptions:\n  - rule: latest-tag\n',
@@ -247,10 +249,10 @@ describe('bad policy files: every problem at its line and column', () => {
 
   it('carries the issues as data for the CLI', () => {
     try {
-      parsePolicy('bogus: 1\n', { id: 'x', display: 'dir/.imagedrift.yaml' });
+      parsePolicy('rules: {}\nbogus: 1\n', { id: 'x', display: 'dir/.imagedrift.yaml' });
       expect.unreachable();
     } catch (err) {
-      expect((err as PolicyError).issues).toEqual([{ file: 'dir/.imagedrift.yaml', line: 1, column: 1, message: expect.stringContaining('unknown key `bogus`') }]);
+      expect((err as PolicyError).issues).toEqual([{ file: 'dir/.imagedrift.yaml', line: 2, column: 1, message: expect.stringContaining('unknown key `bogus`') }]);
     }
   });
 });
