@@ -10,13 +10,6 @@ export function parseSize(value: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-export function oneOf<T extends string>(allowed: readonly T[]) {
-  return (value: string): T => {
-    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
-    return value as T;
-  };
-}
-
 /** `--workers`: a whole number of threads, 0 to 256. */
 export function parseWorkers(value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) > 256) throw new InvalidArgumentError('expected a number of worker threads from 0 to 256');
