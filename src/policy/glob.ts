@@ -230,10 +230,6 @@ export class GlobSet {
     this.marks = new Uint32Array(this.tokens.length);
   }
 
-  get empty(): boolean {
-    return this.alternatives.length === 0;
-  }
-
   /** Whether the whole text matches one of the globs. */
   test(text: string): boolean {
     return this.run(text, false);
