@@ -78,6 +78,11 @@ export interface ImageRef {
   unresolvable?: string;
   /** Set when the literal came from somewhere else than the image key, e.g. a CloudFormation parameter default. */
   via?: string;
+  /**
+   * Set when `raw` is not the text at `range` (a CloudFormation `!Sub` string with its parameters
+   * substituted): why `pin` must not write a pinned image there.
+   */
+  noRewrite?: string;
 }
 
 export interface Fix {

@@ -61,6 +61,10 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
   for (const { ref, parsed, proposal } of targets) {
     const source = text.slice(ref.range.start, ref.range.end);
     const { value, tag } = pinnedValue(parsed, proposal, options);
+    if (ref.noRewrite !== undefined) {
+      left.push({ ref, reason: `${ref.noRewrite} (pinned: \`${value}\`)` });
+      continue;
+    }
     const rendered = renderValue(value, ref.style, source);
     if (rendered === undefined) {
       left.push({ ref, reason: `a ${ref.style} scalar cannot be rewritten safely` });

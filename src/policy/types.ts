@@ -17,8 +17,10 @@ export interface Exception {
   rule?: string;
   /** Glob on the canonical `registry/repository` of the finding's image. */
   image?: string;
-  /** Globs on the finding's path, relative to the scan root. */
+  /** Globs on the finding's path, as written: relative to `pathBase`. */
   paths?: string[];
+  /** The directory of the policy file that holds the exception, relative to the scan root, when not the root. */
+  pathBase?: string;
   /** Glob on the container name. */
   container?: string;
   /** Glob on the workload name, or on `namespace/name`. */

@@ -10,6 +10,8 @@ export interface Subject {
   ref: ImageRef;
   /** The parsed reference; for a partly templated value whose tag is literal, parsed with the template parts stubbed. */
   parsed?: ParsedReference;
+  /** True when `parsed` was read with template parts stubbed: its tag is real, its registry and repository are not. */
+  stubbed?: boolean;
   /** Why the reference is invalid, when it is. */
   invalid?: string;
   /** Why the value cannot be judged (template, placeholder, intrinsic), when the tag cannot be read. */
@@ -51,6 +53,8 @@ export interface RuleMeta {
   sidecarSeverity?: Severity;
   /** Set when the rule needs registry look-ups (`scan --resolve`). */
   needsResolve?: boolean;
+  /** Set when the rule judges live infrastructure only (`imagedrift audit …`), never files. */
+  live?: boolean;
 }
 
 /** What a rule may consult besides the reference: the policy in force for the file, with its globs compiled. */

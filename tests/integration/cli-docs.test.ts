@@ -2,7 +2,7 @@
 // snippets are valid YAML, and the pre-commit hook's entry, run the way pre-commit runs it (the
 // matching staged file names as arguments), gates and honours the policy's path filters.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
@@ -139,7 +139,12 @@ describe('pre-commit try-repo', () => {
     const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "${image}"}]\n`;
     writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod('nginx:latest'));
     git('add', '-A');
-    const env = { ...process.env, PRE_COMMIT_HOME: join(repo, '.pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
+    // pre-commit's nodeenv takes the first `nodejs`, else `node`, on PATH as the system's: both are
+    // the Node under test here, so the hook is installed and run by it.
+    const bin = join(repo, '.node-bin');
+    mkdirSync(bin);
+    for (const name of ['nodejs', 'node']) symlinkSync(process.execPath, join(bin, name));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PRE_COMMIT_HOME: join(repo, '.pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
     const tryRepo = () => spawnSync('pre-commit', ['try-repo', root, 'imagedrift', '--files', 'k8s/pod.yaml'], { cwd: repo, encoding: 'utf8', env });
 
     const floating = tryRepo();
