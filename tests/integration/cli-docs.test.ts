@@ -2,7 +2,7 @@
 // snippets are valid YAML, and the pre-commit hook's entry, run the way pre-commit runs it (the
 // matching staged file names as arguments), gates and honours the policy's path filters.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
@@ -129,34 +129,57 @@ describe('.pre-commit-hooks.yaml', () => {
 // pre-commit installs a node hook as it would from the repository's URL: a clone, `npm install`
 // there (which builds it), `npm pack`, whose stdout it takes as the tarball's path, and `npm install
 // -g` of that tarball into its own environment. Debian's pre-commit (3.0.4) runs it here, with npm
-// offline: the clone's packages come from the cache `npm ci` filled, the tarball needs none.
-describe('pre-commit try-repo', () => {
+// offline: the clone's packages come from the cache `npm ci` filled, the tarball needs none. The
+// repository is this checkout (with its uncommitted changes committed in a copy, as `pre-commit
+// try-repo` does), named in a .pre-commit-config.yaml as users name it, and pre-commit's store is
+// kept between the two runs, so the hook is installed once.
+describe('pre-commit', () => {
   it('installs the hook from this checkout and runs it: fails on a floating tag, passes on a pinned one', () => {
-    const repo = mkdtempSync(join(tmpdir(), 'imagedrift-try-repo-'));
-    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    git('init', '-q', '.');
-    mkdirSync(join(repo, 'k8s'));
+    const work = mkdtempSync(join(tmpdir(), 'imagedrift-pre-commit-'));
+    const git = (cwd: string, ...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).stdout.trim();
+
+    let hookRepo = root;
+    if (git(root, 'status', '--porcelain') !== '') {
+      hookRepo = join(work, 'shadow');
+      spawnSync('git', ['clone', '-q', root, hookRepo]);
+      for (const name of git(root, 'ls-files', '-m', '-o', '--exclude-standard').split('\n').filter(Boolean)) {
+        mkdirSync(dirname(join(hookRepo, name)), { recursive: true });
+        writeFileSync(join(hookRepo, name), readFileSync(join(root, name)));
+      }
+      for (const name of git(root, 'ls-files', '-d').split('\n').filter(Boolean)) rmSync(join(hookRepo, name), { force: true });
+      git(hookRepo, 'add', '-A');
+      git(hookRepo, 'commit', '-qm', 'the working tree');
+    }
+    const rev = git(hookRepo, 'rev-parse', 'HEAD');
+
+    const repo = join(work, 'repo');
+    mkdirSync(join(repo, 'k8s'), { recursive: true });
+    git(repo, 'init', '-q', '.');
+    writeFileSync(join(repo, '.pre-commit-config.yaml'), `repos:\n  - repo: ${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: imagedrift\n`);
     const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "${image}"}]\n`;
-    writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod('nginx:latest'));
-    git('add', '-A');
     // pre-commit's nodeenv takes the first `nodejs`, else `node`, on PATH as the system's: both are
     // the Node under test here, so the hook is installed and run by it.
-    const bin = join(repo, '.node-bin');
+    const bin = join(work, 'node-bin');
     mkdirSync(bin);
     for (const name of ['nodejs', 'node']) symlinkSync(process.execPath, join(bin, name));
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PRE_COMMIT_HOME: join(repo, '.pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
-    const tryRepo = () => spawnSync('pre-commit', ['try-repo', root, 'imagedrift', '--files', 'k8s/pod.yaml'], { cwd: repo, encoding: 'utf8', env });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PRE_COMMIT_HOME: join(work, 'pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
+    const run = (image: string) => {
+      writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod(image));
+      git(repo, 'add', '-A');
+      return spawnSync('pre-commit', ['run', 'imagedrift', '--files', 'k8s/pod.yaml'], { cwd: repo, encoding: 'utf8', env });
+    };
 
-    const floating = tryRepo();
+    const floating = run('nginx:latest');
     expect(floating.error).toBeUndefined();
     expect(floating.stdout).toContain('k8s/pod.yaml:5:34: error Container `a` in Pod `p` uses floating tag `latest`');
     expect(floating.stdout).toMatch(/imagedrift \(floating container image tags\)\.+Failed/);
     expect(floating.status).toBe(1);
 
-    writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod(`nginx:1.27.0@sha256:${'a'.repeat(64)}`));
-    const pinned = tryRepo();
+    const pinned = run(`nginx:1.27.0@sha256:${'a'.repeat(64)}`);
     expect(pinned.stdout).toMatch(/imagedrift \(floating container image tags\)\.+Passed/);
+    expect(pinned.stdout).not.toContain('Installing environment');
     expect(pinned.status).toBe(0);
+    rmSync(work, { recursive: true, force: true });
     // Installing runs npm and the build in pre-commit's clone: minutes on a busy runner. No speed is
     // asserted; the limit only keeps a hung install from hanging the suite.
   }, 600_000);
