@@ -59,6 +59,19 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
   const lineCounts = new Map<number, number>();
   for (const { ref } of targets) lineCounts.set(ref.location.line, (lineCounts.get(ref.location.line) ?? 0) + 1);
   for (const { ref, parsed, proposal } of targets) {
+    if (ref.pin?.none !== undefined) {
+      left.push({ ref, reason: ref.pin.none });
+      continue;
+    }
+    if (ref.pin !== undefined && (ref.pin.tag !== undefined || ref.pin.digest !== undefined || ref.pin.insertDigest !== undefined)) {
+      const planned = planParts(text, ref, parsed, proposal, options);
+      if ('reason' in planned) left.push({ ref, reason: planned.reason });
+      else {
+        edits.push(...planned.edits);
+        pins.push({ ref, value: planned.value });
+      }
+      continue;
+    }
     const source = text.slice(ref.range.start, ref.range.end);
     const { value, tag } = pinnedValue(parsed, proposal, options);
     const rendered = renderValue(value, ref.style, source);
@@ -82,6 +95,39 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
     }
   }
   return { edits, pins, left };
+}
+
+/**
+ * A reference built from parts (src/core/types.ts PinSite): the digest goes into its own key (set,
+ * or added), else `tag@digest` into the tag; the tag is upgraded for `latest` with upgradeLatest.
+ * `value` is the reference the file then reads as.
+ */
+function planParts(text: string, ref: ImageRef, parsed: ParsedReference, proposal: Proposal, options: PinOptions): { edits: TextEdit[]; value: string } | { reason: string } {
+  const site = ref.pin as NonNullable<ImageRef['pin']>;
+  const floating = parsed.tag === undefined || parsed.tag === 'latest';
+  const upgrade = floating && options.upgradeLatest && proposal.versionTag !== undefined;
+  const tag = upgrade ? proposal.versionTag : parsed.tag;
+  const tagText = site.tag !== undefined ? text.slice(site.tag.range.start, site.tag.range.end) : '';
+  const edits: TextEdit[] = [];
+  const render = (value: string, where: { range: { start: number; end: number }; style: ImageRef['style'] }): boolean => {
+    const rendered = renderValue(value, where.style, text.slice(where.range.start, where.range.end));
+    if (rendered === undefined) return false;
+    edits.push({ start: where.range.start, end: where.range.end, text: rendered });
+    return true;
+  };
+  if (site.digest !== undefined || site.insertDigest !== undefined) {
+    if (site.digest !== undefined) {
+      if (!render(proposal.digest, site.digest)) return { reason: `a ${site.digest.style} scalar cannot be rewritten safely` };
+    } else if (site.insertDigest !== undefined) {
+      edits.push({ start: site.insertDigest.offset, end: site.insertDigest.offset, text: site.insertDigest.text.replace('{digest}', proposal.digest) });
+    }
+    const keepsTag = site.tag !== undefined && tagText !== '';
+    if (keepsTag && upgrade && tag !== undefined && !render(tag, site.tag as NonNullable<typeof site.tag>)) return { reason: `a ${site.tag?.style} scalar cannot be rewritten safely` };
+    return { edits, value: formatReference(parsed, { tag: keepsTag ? tag : undefined, digest: proposal.digest }) };
+  }
+  if (site.tag === undefined || tag === undefined) return { reason: 'no tag to pin' };
+  if (!render(`${tag}@${proposal.digest}`, site.tag)) return { reason: `a ${site.tag.style} scalar cannot be rewritten safely` };
+  return { edits, value: formatReference(parsed, { tag, digest: proposal.digest }) };
 }
 
 export interface Verdict {

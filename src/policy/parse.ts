@@ -203,6 +203,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
     exceptions: exceptions(b, data.exceptions, [...path, 'exceptions']),
     overrides: [],
   };
+  if (isRecord(data.sources)) result.sources = Object.fromEntries(Object.entries(data.sources).map(([format, value]) => [format, value === true || value === 'on']));
   const refs = extendsRefs(b, data.extends, [...path, 'extends']);
   if (refs !== undefined) result.extends = refs;
   const lists: Array<[keyof PolicyLayer, string, string]> = [

@@ -1,6 +1,7 @@
 // Runs a scan over inputs: files from src/sources (filtered by the policy's `paths`), each scanned
 // by the pure FileScanner, gathered into one ScanResult that every reporter reads, with the
 // findings about the policy itself (expired exceptions) at the end.
+import { statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FileResult, Finding, FindingList, ScanResult, Severity, Skipped, Summary } from '../core/types.js';
 import { POLICY_FILE_NAMES } from '../policy/load.js';
@@ -67,6 +68,14 @@ export function relativePaths(root: string): (path: string) => string {
   };
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Every exception the policy holds, its overrides' included, once each. */
 export function allExceptions(policy: Policy): Exception[] {
   const all = new Set<Exception>(policy.exceptions);
@@ -112,7 +121,9 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const root = resolve(options.root ?? process.cwd());
   const now = options.now ?? today();
   const relativePath = options.relativePath ?? relativePaths(root);
-  const scanner = new FileScanner({ ...options, now, relativePath });
+  // Files named on the command line (not found in a directory): a YAML file of any name there may be a Helm values file.
+  const namedFiles = options.namedFiles ?? paths.filter((path) => path !== '-' && isFile(path));
+  const scanner = new FileScanner({ ...options, now, relativePath, namedFiles });
   const allowed = pathFilter(options.policy);
   const outer = options.filter;
   // A policy file is configuration, never a manifest: it is not scanned (or counted) as one.
@@ -124,7 +135,7 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const summary = emptySummary();
   const items = pendingSources(paths, { ...options, filter });
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  for await (const item of scanInOrder(items, { scanner, workers: options.workers, scanOptions: { ...options, now }, maxFileBytes, relativePath })) {
+  for await (const item of scanInOrder(items, { scanner, workers: options.workers, scanOptions: { ...options, now, namedFiles }, maxFileBytes, relativePath })) {
     if (item.kind === 'error') {
       errors.push(item.message);
       continue;

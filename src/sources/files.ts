@@ -3,10 +3,10 @@
 // checked before it is scanned: size limit, binary content, UTF-8.
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isScannedName } from '../core/file-names.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
-const SCANNED_EXTENSIONS = /\.(ya?ml|json|template)$/i;
 
 export type SourceItem =
   | { kind: 'file'; path: string; text: string }
@@ -123,7 +123,7 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions, ope
     }
     if (isDir) {
       if (!SKIP_DIRS.has(entry.name)) yield* walk(path, seen, options, open);
-    } else if (isFile && SCANNED_EXTENSIONS.test(entry.name)) {
+    } else if (isFile && isScannedName(entry.name)) {
       if (options.filter !== undefined && !options.filter(path)) continue;
       yield await open(path, maxBytes);
     }

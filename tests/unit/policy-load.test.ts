@@ -194,7 +194,7 @@ describe('rule ids', () => {
 
 describe('bad policy files: every problem at its line and column', () => {
   it.each([
-    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, paths, overrides']],
+    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides']],
     ['unknown rule id', 'rules:\n  latest-tag: error\n  latst-tag: error\n', ['p.yaml:3:3: rules.latst-tag: unknown rule `latst-tag` (did you mean `latest-tag`?)']],
     ['bad severity', 'rules:\n  mutable-tag: { severity: critical }\n', ['p.yaml:2:28: rules.mutable-tag.severity: expected a severity (error, warning, note, off), got "critical"']],
     ['bad shorthand severity', 'rules:\n  missing-tag: 3\n', ['p.yaml:2:16: rules.missing-tag: expected a severity (error, warning, note, off), got number 3']],
@@ -227,7 +227,7 @@ describe('bad policy files: every problem at its line and column', () => {
     ['path glob with ./', 'paths:\n  exclude: ["./tests/**"]\n', ['p.yaml:2:13: paths.exclude[0]: `./tests/**`: path globs are relative to the repository root; write `tests/**`']],
     ['override without paths', 'overrides:\n  - extends: strict\n', ['p.yaml:2:5: overrides[0]: missing `paths`: an override applies to the files its `paths` globs match']],
     ['override with an absolute path', 'overrides:\n  - paths: [/deploy/prod/**]\n    rules: { undigested-tag: error }\n', ['p.yaml:2:13: overrides[0].paths[0]: `/deploy/prod/**`: path globs are relative to the repository root, not absolute']],
-    ['override with an unknown key', 'overrides:\n  - paths: [a/**]\n    overrides: []\n', ['p.yaml:3:5: overrides[0].overrides: unknown key `overrides`; expected one of: paths, extends, rules, sidecars, tags, registries, exceptions']],
+    ['override with an unknown key', 'overrides:\n  - paths: [a/**]\n    overrides: []\n', ['p.yaml:3:5: overrides[0].overrides: unknown key `overrides`; expected one of: paths, extends, rules, sidecars, tags, registries, exceptions, sources']],
     ['duplicate key', 'rules:\n  latest-tag: error\n  latest-tag: note\n', ['p.yaml:3:3: invalid YAML: duplicate key: each key may appear once in a mapping']],
     ['two documents', 'rules: {}\n---\nrules: {}\n', ['p.yaml:2:1: invalid YAML: a policy file holds one YAML document (found a second `---`)']],
     ['broken YAML', 'rules:\n  latest-tag: [error\n', ['p.yaml:3:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']],
