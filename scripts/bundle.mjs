@@ -23,8 +23,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** npm packages left out of the bundle: the full YAML parser, the schema checker, the registry and audit side. */
-const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*'];
+/** npm packages left out of the bundle: the full YAML parser, the schema checker, the registry and audit side, the HCL (WebAssembly) and Dockerfile parsers. */
+const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', 'web-tree-sitter', 'dockerfile-ast'];
 const outdir = join(root, 'dist', 'bundle');
 /**
  * commander requires node:child_process when it loads, for executable subcommands, which imagedrift

@@ -14,6 +14,7 @@ import { helmTemplate } from './helm-template.js';
 import { helmValues } from './helm-values.js';
 import { kubernetes } from './kubernetes.js';
 import { kustomize } from './kustomize.js';
+import { prepareTerraform, terraform } from './terraform.js';
 import type { Extractor, TextExtractor } from './types.js';
 
 export const EXTRACTORS: readonly Extractor[] = [cloudformation, kustomize, kubernetes, ecsTaskDefinition, compose, githubActions, gitlabCi, copilot];
@@ -30,14 +31,16 @@ export const NAMED_EXTRACTORS: Readonly<Partial<Record<NamedKind, Extractor>>> =
 /** Formats read as text by a parser of their own. */
 export const TEXT_EXTRACTORS: Readonly<Partial<Record<NamedKind, TextExtractor>>> = {
   dockerfile,
+  terraform,
 };
 
-/** Whether a file of this kind needs the HCL parser loaded first. */
-export function needsHcl(_kind: NamedKind | undefined): boolean {
-  return false;
+/**
+ * What must be loaded before a file of this kind is scanned (the HCL parser, WebAssembly, loaded
+ * asynchronously on the first `.tf` file); undefined when nothing is missing.
+ */
+export function prepareFor(kind: NamedKind | undefined): Promise<void> | undefined {
+  return kind === 'terraform' ? prepareTerraform() : undefined;
 }
-
-export async function prepareHcl(): Promise<void> {}
 
 export { helmTemplate, helmValues };
 export type { ExtractContext, Extractor, TextExtraction, TextExtractor } from './types.js';

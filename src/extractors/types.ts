@@ -22,6 +22,8 @@ export interface ExtractContext {
    * resources, a Terraform `file()` target); undefined when there is none (stdin, tests).
    */
   companion?: (relative: string) => Companion | undefined;
+  /** The other files of this file's directory whose names end with `suffix` (a Terraform module's `.tf` files). */
+  siblings?: (suffix: string) => Companion[];
   /** The file was named on the command line (so a YAML file of any name may be a Helm values file). */
   named?: boolean;
 }

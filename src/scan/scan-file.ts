@@ -6,7 +6,7 @@ import { namedKind } from '../core/file-names.js';
 import type { NamedKind } from '../core/file-names.js';
 import { LineIndex } from '../core/positions.js';
 import type { FileResult, Finding, Format, ImageRef, TextRange } from '../core/types.js';
-import { EXTRACTORS, NAMED_EXTRACTORS, TEXT_EXTRACTORS, helmTemplate, helmValues, needsHcl, prepareHcl } from '../extractors/index.js';
+import { EXTRACTORS, NAMED_EXTRACTORS, TEXT_EXTRACTORS, helmTemplate, helmValues, prepareFor } from '../extractors/index.js';
 import { imageName, overriddenImages } from '../extractors/kustomize.js';
 import type { ExtractContext, TextExtraction } from '../extractors/index.js';
 import { parseForScan, parseText } from '../parse/index.js';
@@ -18,8 +18,8 @@ import { suggest } from '../policy/suggest.js';
 import type { Policy } from '../policy/types.js';
 import { fileFinding, judge } from '../rules/engine.js';
 import type { ResolvedFacts } from '../rules/engine.js';
-import { companionReader } from '../sources/companions.js';
-import type { CompanionReader } from '../sources/companions.js';
+import { companionReader, siblingReader } from '../sources/companions.js';
+import type { CompanionReader, SiblingReader } from '../sources/companions.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
 import { applySuppressions, findSuppressions, suppressionsInComments } from './suppressions.js';
 import type { Suppression } from './suppressions.js';
@@ -89,11 +89,13 @@ export class FileScanner {
   private readonly now: string;
   private readonly namedFiles: ReadonlySet<string>;
   private readonly companions: CompanionReader;
+  private readonly siblings: SiblingReader;
 
   constructor(private readonly options: ScanOptions) {
     this.now = options.now ?? today();
     this.namedFiles = new Set(options.namedFiles ?? []);
     this.companions = options.companions ?? companionReader(options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+    this.siblings = siblingReader(this.companions);
   }
 
   /**
@@ -101,7 +103,7 @@ export class FileScanner {
    * asynchronously) for a Terraform file; undefined when nothing is missing.
    */
   prepare(path: string): Promise<void> | undefined {
-    return needsHcl(namedKind(path)) ? prepareHcl() : undefined;
+    return prepareFor(namedKind(path));
   }
 
   private isKnownSidecar(policy: Policy): (image: string) => boolean {
@@ -126,6 +128,7 @@ export class FileScanner {
       lines,
       isKnownSidecar: this.isKnownSidecar(policy),
       companion: (other) => this.companions(path, other),
+      siblings: (suffix) => this.siblings(path, suffix),
       ...(onCommandLine ? { named: true } : {}),
     };
     const enabled = (format: Format): boolean => policy.sources[format] !== false;

@@ -68,6 +68,18 @@ export function relativePaths(root: string): (path: string) => string {
   };
 }
 
+/** A Terraform file's result without what it found in files already reported on their own; records the others. */
+function withoutLinkedSeen(result: FileResult, scannedAlone: ReadonlySet<string>, linkedDone: Set<string>): FileResult {
+  const seen = new Set<string>();
+  for (const path of result.linked ?? []) {
+    const absolute = resolve(path);
+    if (scannedAlone.has(absolute)) seen.add(path);
+    else linkedDone.add(absolute);
+  }
+  if (seen.size === 0) return result;
+  return { ...result, refs: result.refs.filter((ref) => !seen.has(ref.location.path)), findings: result.findings.filter((finding) => !seen.has(finding.location.path)) };
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
@@ -135,6 +147,8 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const summary = emptySummary();
   const items = pendingSources(paths, { ...options, filter });
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const linkedDone = new Set<string>();
+  const scannedAlone = new Set<string>();
   for await (const item of scanInOrder(items, { scanner, workers: options.workers, scanOptions: { ...options, now, namedFiles }, maxFileBytes, relativePath })) {
     if (item.kind === 'error') {
       errors.push(item.message);
@@ -144,8 +158,15 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
       skipped.push({ path: item.path, reason: item.reason });
       continue;
     }
-    const { result } = item;
+    let { result } = item;
     summary.filesScanned += 1;
+    // A file a Terraform `file()` reads is reported with the resource that reads it, once: not
+    // again when the walk reaches it (the walk takes a directory's `.tf` files first), and not by
+    // the Terraform file when the walk reached it before.
+    const absolute = resolve(result.path);
+    if (linkedDone.has(absolute)) continue;
+    if (result.linked !== undefined) result = withoutLinkedSeen(result, scannedAlone, linkedDone);
+    if (result.refs.length > 0 && result.linked === undefined) scannedAlone.add(absolute);
     summary.refsFound += result.refs.length;
     findings.push(...result.findings);
     countFindings(result.findings, summary);

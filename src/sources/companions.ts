@@ -1,7 +1,8 @@
 // Files an extractor reads beside the one it scans: a chart's Chart.yaml beside its values, a
 // kustomization's resources, the JSON a Terraform `file()` loads. Read with the same checks as any
 // scanned file (size limit, binary content, UTF-8), remembered for the rest of the scan (bounded).
-import { join, dirname, isAbsolute } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { readCheckedSync } from './files.js';
 
 export interface Companion {
@@ -25,5 +26,36 @@ export function companionReader(maxBytes: number): CompanionReader {
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(path, found);
     return found;
+  };
+}
+
+/** The other files of `from`'s directory whose names end with `suffix` (a Terraform module's `.tf` files). */
+export type SiblingReader = (from: string, suffix: string) => Companion[];
+
+const MAX_SIBLINGS = 200;
+
+export function siblingReader(companions: CompanionReader): SiblingReader {
+  const listings = new Map<string, string[]>();
+  return (from, suffix) => {
+    if (from === '<stdin>') return [];
+    const dir = dirname(from);
+    let names = listings.get(dir);
+    if (names === undefined) {
+      try {
+        names = readdirSync(dir, { withFileTypes: true })
+          .filter((entry) => entry.isFile() || entry.isSymbolicLink())
+          .map((entry) => entry.name)
+          .sort();
+      } catch {
+        names = [];
+      }
+      if (listings.size >= CACHE_LIMIT) listings.clear();
+      listings.set(dir, names);
+    }
+    const own = basename(from);
+    return names
+      .filter((name) => name !== own && name.endsWith(suffix))
+      .slice(0, MAX_SIBLINGS)
+      .flatMap((name) => companions(from, name) ?? []);
   };
 }

@@ -105,7 +105,10 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions, ope
     yield { kind: 'skipped', path: dir, reason: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // By name, a directory's Terraform files first: a file one of them reads with `file()` is then
+  // reported with the resource that reads it (src/scan/scan.ts).
+  const terraformFirst = (name: string) => (name.endsWith('.tf') ? 0 : 1);
+  entries.sort((a, b) => terraformFirst(a.name) - terraformFirst(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   for (const entry of entries) {
     const path = join(dir, entry.name);

@@ -4,7 +4,8 @@
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadHcl } from '../../src/parse/hcl.js';
 import type { ImageRef } from '../../src/core/types.js';
 import { applyAndVerify, planFile } from '../../src/fix/plan.js';
 import { pinPaths } from '../../src/fix/pin.js';
@@ -38,6 +39,7 @@ function outside(text: string, refs: readonly ImageRef[]): string[] {
 }
 
 describe('pin properties over the fixtures', () => {
+  beforeAll(loadHcl);
   const work = mkdtempSync(join(tmpdir(), 'imagedrift-pin-props-'));
   cpSync(golden, work, { recursive: true });
   const files = readdirSync(work, { recursive: true, withFileTypes: true })
@@ -49,7 +51,7 @@ describe('pin properties over the fixtures', () => {
     for (const [file, text] of before) writeFileSync(file, text);
     const report = await pinPaths([work], { policy, style: 'tag-digest', upgradeLatest, propose: fakePropose });
     // Only the files with a syntax error are refused, as a whole.
-    expect(report.files.filter((f) => f.refused !== undefined).map((f) => relative(work, f.path))).toEqual(['bad-input/broken-task.json', 'dockerfile/Dockerfile.broken']);
+    expect(report.files.filter((f) => f.refused !== undefined).map((f) => relative(work, f.path))).toEqual(['bad-input/broken-task.json', 'dockerfile/Dockerfile.broken', 'terraform/broken/main.tf']);
     const pinnedCount = report.files.reduce((n, f) => n + f.pinned.length, 0);
     expect(pinnedCount).toBeGreaterThan(40);
     for (const [file, original] of before) {
@@ -58,7 +60,8 @@ describe('pin properties over the fixtures', () => {
       const refsAfter = scanner.scan(file, after);
       expect(refsAfter.refs.length, relative(work, file)).toBe(refsBefore.refs.length);
       expect(refsAfter.findings.filter((f) => f.ruleId === 'parse-error').length).toBe(refsBefore.findings.filter((f) => f.ruleId === 'parse-error').length);
-      expect(outside(after, refsAfter.refs), relative(work, file)).toEqual(outside(original, refsBefore.refs));
+      const own = (refs: readonly ImageRef[]) => refs.filter((ref) => ref.location.path === file);
+      expect(outside(after, own(refsAfter.refs)), relative(work, file)).toEqual(outside(original, own(refsBefore.refs)));
     }
     const again = await pinPaths([work], { policy, style: 'tag-digest', upgradeLatest, propose: fakePropose });
     expect(again.files.flatMap((f) => f.pinned)).toEqual([]);
