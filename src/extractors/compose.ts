@@ -24,6 +24,7 @@ function isCompose(root: Node): boolean {
 
 /** `${VAR:-default}` / `${VAR-default}` (the whole value): the default and its offset in the value. */
 const DEFAULTED = /^\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}$/;
+const PART_DEFAULTED = /\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}/g;
 
 /**
  * A scalar whose value is a variable with a default: the default as a scalar of its own (at its
@@ -59,7 +60,18 @@ function extract(root: Node, ctx: ExtractContext): ImageRef[] {
       return;
     }
     const fallback = variableDefault(scalar, ctx);
-    out.push(fallback !== undefined ? refFromScalar(fallback, FORMAT, workload, role, ctx, { via: `the default of \`${String(scalar.value)}\`` }) : refFromScalar(scalar, FORMAT, workload, role, ctx));
+    if (fallback !== undefined) {
+      out.push(refFromScalar(fallback, FORMAT, workload, role, ctx, { via: `the default of \`${String(scalar.value)}\`` }));
+      return;
+    }
+    // Defaults inside a longer value (`registry/app:${TAG:-1.2.3}`): judged as it resolves, never rewritten.
+    const written = String(scalar.value);
+    const resolved = written.replace(PART_DEFAULTED, (_all: string, word: string) => word);
+    if (resolved !== written && !resolved.includes('$')) {
+      out.push({ ...refFromScalar(scalar, FORMAT, workload, role, ctx, { via: `the defaults in \`${written}\`` }), raw: resolved, pin: { none: 'built from variable defaults: pin them by hand' } });
+      return;
+    }
+    out.push(refFromScalar(scalar, FORMAT, workload, role, ctx));
   });
   return out;
 }

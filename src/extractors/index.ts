@@ -15,6 +15,7 @@ import { helmValues } from './helm-values.js';
 import { kubernetes } from './kubernetes.js';
 import { kustomize } from './kustomize.js';
 import { prepareTerraform, terraform } from './terraform.js';
+import { terraformJson } from './terraform-json.js';
 import type { Extractor, TextExtractor } from './types.js';
 
 export const EXTRACTORS: readonly Extractor[] = [cloudformation, kustomize, kubernetes, ecsTaskDefinition, compose, githubActions, gitlabCi, copilot];
@@ -26,6 +27,7 @@ export const NAMED_EXTRACTORS: Readonly<Partial<Record<NamedKind, Extractor>>> =
   compose,
   'github-actions': githubActions,
   'gitlab-ci': gitlabCi,
+  'terraform-json': terraformJson,
 };
 
 /** Formats read as text by a parser of their own. */
