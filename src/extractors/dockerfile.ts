@@ -1,6 +1,6 @@
 // Dockerfiles (`Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `Containerfile`), read with
-// dockerfile-ast: `FROM [--platform=…] image [AS name]`, `COPY --from=image` and
-// `RUN --mount=…,from=image`. `ARG` defaults declared before the first FROM are substituted
+// dockerfile-ast: `FROM [--platform=…] image [AS name]`, `COPY --from=image`,
+// `RUN --mount=…,from=image` and the `# syntax=` frontend image. `ARG` defaults declared before the first FROM are substituted
 // (`FROM ${BASE}` is judged, and pinned, at the ARG's default); earlier stage names and `scratch`
 // are not images.
 import { createRequire } from 'node:module';
@@ -133,6 +133,15 @@ function extract(text: string, ctx: ExtractContext): TextExtraction {
       refs.push({ ...base, raw: detach(written), location: ctx.lines.location(ctx.path, writtenRange), range: writtenRange, style: 'plain' });
     }
   };
+
+  // `# syntax=docker/dockerfile:1.4`: the BuildKit frontend image the build pulls first.
+  for (const directive of dockerfile.getDirectives()) {
+    if (directive.getName().toLowerCase() !== 'syntax') continue;
+    const value = directive.getValue();
+    if (value === '') continue;
+    const r = range(directive.getValueRange());
+    refs.push({ format: FORMAT, raw: detach(value), location: ctx.lines.location(ctx.path, r), range: r, style: 'plain', workload, container: { role: 'app', noun: 'frontend', name: 'syntax' } });
+  }
 
   let sawFrom = false;
   for (const instruction of dockerfile.getInstructions()) {

@@ -140,13 +140,18 @@ interface SourceFile {
   lines: LineIndex;
 }
 
+interface Siblings {
+  /** Literal variable defaults and locals of the other `.tf` files of the module. */
+  literals: { variables: Map<string, Literal>; locals: Map<string, Literal> };
+  names: { variables: Set<string>; locals: Set<string> };
+}
+
 interface ModuleIndex {
   /** Variable defaults and locals of this file, as expressions. */
   variables: Map<string, { node: HclNode; file: SourceFile }>;
   locals: Map<string, { node: HclNode; file: SourceFile }>;
-  /** Literal variable defaults and locals of the other `.tf` files of the module. */
-  siblingLiterals: { variables: Map<string, Literal>; locals: Map<string, Literal> };
-  siblingNames: { variables: Set<string>; locals: Set<string> };
+  /** The other `.tf` files' definitions, read on the first name this file does not define. */
+  siblings(): Siblings;
 }
 
 function indexFile(root: HclNode, file: SourceFile, variables: ModuleIndex['variables'], locals: ModuleIndex['locals']): void {
@@ -198,14 +203,26 @@ function moduleIndex(root: HclNode, file: SourceFile, ctx: ExtractContext): Modu
   const variables = new Map<string, { node: HclNode; file: SourceFile }>();
   const locals = new Map<string, { node: HclNode; file: SourceFile }>();
   indexFile(root, file, variables, locals);
-  const index: ModuleIndex = { variables, locals, siblingLiterals: { variables: new Map(), locals: new Map() }, siblingNames: { variables: new Set(), locals: new Set() } };
-  for (const sibling of ctx.siblings?.('.tf') ?? []) {
-    const summary = siblingSummary(sibling);
-    for (const [name, literal] of summary.variables) index.siblingLiterals.variables.set(name, literal);
-    for (const [name, literal] of summary.locals) index.siblingLiterals.locals.set(name, literal);
-    for (const name of summary.variableNames) index.siblingNames.variables.add(name);
-    for (const name of summary.localNames) index.siblingNames.locals.add(name);
-  }
+  let siblings: Siblings | undefined;
+  const index: ModuleIndex = {
+    variables,
+    locals,
+    siblings() {
+      if (siblings !== undefined) return siblings;
+      const found: Siblings = { literals: { variables: new Map(), locals: new Map() }, names: { variables: new Set(), locals: new Set() } };
+      // Only files that define something are parsed.
+      for (const sibling of ctx.siblings?.('.tf') ?? []) {
+        if (!sibling.text.includes('variable') && !sibling.text.includes('locals')) continue;
+        const summary = siblingSummary(sibling);
+        for (const [name, literal] of summary.variables) found.literals.variables.set(name, literal);
+        for (const [name, literal] of summary.locals) found.literals.locals.set(name, literal);
+        for (const name of summary.variableNames) found.names.variables.add(name);
+        for (const name of summary.localNames) found.names.locals.add(name);
+      }
+      siblings = found;
+      return found;
+    },
+  };
   return index;
 }
 
@@ -235,9 +252,10 @@ function resolve(node: HclNode, module: ModuleIndex, file: SourceFile, depth: nu
         const inner = resolve(own.node, module, own.file, depth + 1);
         return inner.literal !== undefined && inner.via === undefined ? { ...inner, via: label } : inner.reason !== undefined ? { reason: inner.reason.startsWith('`') ? inner.reason : `${label}: ${inner.reason}` } : inner;
       }
-      const sibling = (root === 'var' ? module.siblingLiterals.variables : module.siblingLiterals.locals).get(name);
+      const siblings = module.siblings();
+      const sibling = (root === 'var' ? siblings.literals.variables : siblings.literals.locals).get(name);
       if (sibling !== undefined) return { literal: sibling, via: `${label} in ${baseName(sibling.path)}` };
-      const declared = (root === 'var' ? module.siblingNames.variables : module.siblingNames.locals).has(name);
+      const declared = (root === 'var' ? siblings.names.variables : siblings.names.locals).has(name);
       return { reason: declared ? `${label.replace(' default', '')} has no literal ${root === 'var' ? 'default' : 'value'}` : `${root === 'var' ? 'variable' : 'local'} \`${name}\` is not defined in this module` };
     }
     return { reason: `\`${names.join('.')}\` has no literal value in this module` };
@@ -570,8 +588,14 @@ function moduleContainers(body: Body, found: Found, module: ModuleIndex, file: S
   if (primaryImage !== undefined) imageRef(primaryImage, undefined, { role: 'app', name: 'primary_container' }, found, module, file, ctx, out);
 }
 
+/** Words without which a `.tf` file holds no image this extractor reads: such a file is not parsed. */
+function mayHoldImages(text: string): boolean {
+  return text.includes('image') || text.includes('container_definitions') || text.includes('container_properties');
+}
+
 function extract(text: string, ctx: ExtractContext): TextExtraction {
   const result: TextExtraction = { refs: [], errors: [], comments: [] };
+  if (!mayHoldImages(text)) return result;
   if (!hclLoaded()) {
     result.errors.push({ message: 'cannot parse HCL: the parser is not loaded', offset: 0 });
     return result;
@@ -582,7 +606,7 @@ function extract(text: string, ctx: ExtractContext): TextExtraction {
     const root = tree.rootNode;
     const error = firstHclError(tree);
     if (error !== undefined) result.errors.push(error);
-    for (const comment of root.descendantsOfType('comment')) {
+    for (const comment of text.includes('imagedrift-ignore') ? root.descendantsOfType('comment') : []) {
       if (comment !== null && comment.text.startsWith('#')) result.comments?.push({ start: comment.startIndex, end: comment.endIndex });
     }
     const module = moduleIndex(root, file, ctx);

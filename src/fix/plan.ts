@@ -82,7 +82,8 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
     edits.push({ start: ref.range.start, end: ref.range.end, text: rendered });
     pins.push({ ref, value });
     // --style digest keeps the tag for readers in a trailing comment, where the format has comments.
-    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && lineCounts.get(ref.location.line) === 1) {
+    // (Not in a Dockerfile: `#` starts a comment only at the start of a line there.)
+    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && ref.format !== 'dockerfile' && lineCounts.get(ref.location.line) === 1) {
       const end = lineEndAt(text, ref.range.end);
       const comment = /(^|[ \t])#/.exec(text.slice(ref.range.end, end));
       // Before an existing comment (`# 7.2 # cache`), else at the end of the line (after a flow mapping's `}`).

@@ -31,6 +31,25 @@ import type { Suppression } from './suppressions.js';
  */
 const IMAGE_KEY = /(^|[\s{,"'])(image|container)["']?\s*:|docker:\/\//im;
 const VALUES_KEY = /(^|\s)(repository|hub)\s*:/m;
+/** Kustomize's overrides. */
+const IMAGES_KEY = /(^|\s)images\s*:/m;
+
+/** Whether a text can hold a reference of its format: the others are not parsed at all. */
+function mayHoldImages(named: NamedKind | undefined, text: string, onCommandLine: boolean): boolean {
+  switch (named) {
+    case 'dockerfile':
+    case 'terraform':
+    case 'terraform-json':
+      return true;
+    case 'kustomize':
+      return IMAGES_KEY.test(text);
+    case 'helm-values':
+      return IMAGE_KEY.test(text) || VALUES_KEY.test(text);
+    default:
+      return IMAGE_KEY.test(text) || (onCommandLine && VALUES_KEY.test(text));
+  }
+}
+
 /** Go/Helm template directives, which make a file a template rather than YAML. */
 const GO_TEMPLATE = /\{\{-?\s*(if|range|with|define|include|template|end|else|toYaml|\/\*)/;
 
@@ -118,7 +137,7 @@ export class FileScanner {
   scan(path: string, text: string): FileResult {
     const named = namedKind(path);
     const onCommandLine = this.namedFiles.has(path);
-    if (named === undefined && !IMAGE_KEY.test(text) && !(onCommandLine && VALUES_KEY.test(text))) return { path, refs: [], findings: [] };
+    if (!mayHoldImages(named, text, onCommandLine)) return { path, refs: [], findings: [] };
     const relative = normalisePath(this.options.relativePath?.(path) ?? path);
     const policy = policyForPath(this.options.policy, relative);
     const lines = new LineIndex(text);
