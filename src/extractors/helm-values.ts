@@ -56,6 +56,7 @@ function built(block: MapNode, key: string, path: string, workload: Workload, ch
   const pin: PinSite = {};
   if (tag !== undefined && tag.node.style !== 'block') pin.tag = { range: tag.node.range, style: tag.node.style };
   if (digest !== undefined && digest.node.style !== 'block') pin.digest = { range: digest.node.range, style: digest.node.style };
+  if (pin.tag === undefined && pin.digest === undefined) pin.none = 'the block has no `tag:` or `digest:` key to pin in: add one';
   // Reported at the repository: a place a pin never moves (it writes the tag or the digest).
   const at = repository.node;
   const base = { format: FORMAT, location: ctx.lines.location(ctx.path, at.range), range: at.range, style: at.style, workload, pin } as const;

@@ -63,7 +63,8 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
       left.push({ ref, reason: ref.pin.none });
       continue;
     }
-    if (ref.pin !== undefined && (ref.pin.tag !== undefined || ref.pin.digest !== undefined || ref.pin.insertDigest !== undefined)) {
+    // A reference built from parts is pinned in its parts, never by rewriting one of them whole.
+    if (ref.pin !== undefined) {
       const planned = planParts(text, ref, parsed, proposal, options);
       if ('reason' in planned) left.push({ ref, reason: planned.reason });
       else {

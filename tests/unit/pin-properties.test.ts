@@ -13,29 +13,15 @@ import { applyEdits, mapOffset } from '../../src/fix/text-edit.js';
 import { loadDefaultPolicy } from '../../src/policy/load.js';
 import { FileScanner } from '../../src/scan/scan-file.js';
 import { fakePropose } from '../helpers/fake-proposals.js';
+import { outsideImages } from '../helpers/pin-outside.js';
 
 const policy = loadDefaultPolicy();
 const scanner = new FileScanner({ policy });
 const golden = join(import.meta.dirname, '..', 'golden');
 
-/**
- * The text between image strings (and the tag and digest values a built reference is pinned in):
- * what a pin must never touch. A `digest:` key a pin added (Kustomize) is taken out of the text
- * before it, so the rest must still be equal.
- */
+/** The text outside image strings, as one piece (tests/helpers/pin-outside.ts). */
 function outside(text: string, refs: readonly ImageRef[]): string[] {
-  const all = refs.flatMap((ref) => [ref.range, ...(ref.pin?.tag !== undefined ? [ref.pin.tag.range] : []), ...(ref.pin?.digest !== undefined ? [{ ...ref.pin.digest.range, digest: true }] : [])]);
-  const ranges = [...new Map(all.map((range) => [range.start, range])).values()].sort((a, b) => a.start - b.start);
-  const parts: string[] = [];
-  let cursor = 0;
-  for (const range of ranges) {
-    const part = text.slice(cursor, range.start);
-    parts.push('digest' in range ? part.replace(/\r?\n[ \t]*digest: $/, '') : part);
-    cursor = Math.max(cursor, range.end);
-  }
-  parts.push(text.slice(cursor));
-  // Joined: a pin can add a place (the added digest), so the pieces are compared as one text.
-  return [parts.join('')];
+  return [outsideImages(text, refs)];
 }
 
 describe('pin properties over the fixtures', () => {
