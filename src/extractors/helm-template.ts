@@ -113,12 +113,15 @@ function extract(text: string, ctx: ExtractContext): TextExtraction {
       continue;
     }
     const key = keys[i];
-    if (key === undefined || key.key !== 'image') continue;
-    const scalar = scalarOf(key.value, key.valueStart);
+    // `Image:` too: CloudFormation written as a Go template.
+    if (key === undefined || (key.key !== 'image' && key.key !== 'Image')) continue;
+    const intrinsic = /^![A-Za-z]/.test(key.value);
+    const scalar = intrinsic ? scalarOf(key.value.slice(key.value.indexOf(' ') + 1 || key.value.length), key.valueStart + (key.value.indexOf(' ') + 1)) : scalarOf(key.value, key.valueStart);
     if (scalar === undefined) continue;
     const container = containerAt(lines, keys, i, documentStart, key, scalar.value, ctx);
     const base = { format: FORMAT, location: ctx.lines.location(ctx.path, scalar.range), range: scalar.range, style: scalar.style, workload, container } as const;
-    if (scalar.value.includes('{{')) refs.push({ ...base, raw: detach(condense(scalar.value)), unresolvable: 'a template expression `{{ … }}`: scan the rendered output (`helm template … | imagedrift scan -`)' });
+    if (intrinsic) refs.push({ ...base, raw: detach(condense(key.value.replace(/\s+#.*$/, ''))), unresolvable: 'an intrinsic function in a template: scan the rendered output' });
+    else if (scalar.value.includes('{{')) refs.push({ ...base, raw: detach(condense(scalar.value)), unresolvable: 'a template expression `{{ … }}`: scan the rendered output (`helm template … | imagedrift scan -`)' });
     else refs.push({ ...base, raw: detach(scalar.value) });
   }
   return { refs, errors: [] };
