@@ -4,7 +4,8 @@
 // sidecars, next to Services, ConfigMaps with block scalars, HPAs, RBAC, Ingresses), ECS task
 // definitions in JSON (register-task-definition input and describe-task-definition output),
 // CloudFormation templates in YAML with short-form tags (and a few in JSON, as CDK writes them),
-// and YAML that holds no workload (Helm values, Prometheus rules, kustomizations). A few files use
+// YAML that holds no workload (Prometheus rules, and kustomizations under names kustomize never
+// reads), and Helm values (`values-N.yaml`, one image block each). A few files use
 // YAML the fast reader leaves to the full parser (anchors, multi-line flow collections and quoted
 // scalars), as real repositories do.
 //
@@ -747,7 +748,7 @@ function cfnJsonFile(g, team, env) {
   return `${JSON.stringify({ Resources: resources, Parameters: { BootstrapVersion: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-bootstrap/hnb659fds/version' } } }, null, 1)}\n`;
 }
 
-// ---- YAML without workloads -----------------------------------------------------------------------
+// ---- Helm values, kustomizations, and YAML without workloads ---------------------------------------
 
 function valuesFile(g, team) {
   const y = new Y(g);
@@ -757,6 +758,7 @@ function valuesFile(g, team) {
   y.line(2, `repository: ${g.pick(REGISTRIES) || 'docker.io'}/${team}/app`);
   y.line(2, 'pullPolicy: IfNotPresent');
   y.line(2, `tag: "${g.int(0, 5)}.${g.int(0, 20)}.${g.int(0, 9)}"`);
+  g.expectedRefs += 1;
   y.line(0, 'service:');
   y.line(2, 'type: ClusterIP');
   y.line(2, 'port: 80');

@@ -62,11 +62,12 @@ function key(ref: ImageRef): string {
 }
 
 /** The references of one scanned file that the pin should act on, with their parsed form. */
-function selectTargets(refs: readonly ImageRef[], findings: readonly Finding[], only: PinRunOptions['only']): Array<{ ref: ImageRef; parsed: ParsedReference }> {
-  const wanted = new Set(findings.filter((f) => PINNABLE_RULES.has(f.ruleId) && (only === undefined || only(f))).map((f) => `${f.location.line}:${f.location.column}:${f.container?.name ?? ''}`));
+function selectTargets(path: string, refs: readonly ImageRef[], findings: readonly Finding[], only: PinRunOptions['only']): Array<{ ref: ImageRef; parsed: ParsedReference }> {
+  const wanted = new Set(findings.filter((f) => f.location.path === path && PINNABLE_RULES.has(f.ruleId) && (only === undefined || only(f))).map((f) => `${f.location.line}:${f.location.column}:${f.container?.name ?? ''}`));
   const out: Array<{ ref: ImageRef; parsed: ParsedReference }> = [];
   for (const ref of refs) {
-    if (!wanted.has(key(ref)) || ref.unresolvable !== undefined) continue;
+    // A reference in another file (a Terraform `file()` target) is pinned when that file is.
+    if (ref.location.path !== path || !wanted.has(key(ref)) || ref.unresolvable !== undefined) continue;
     const outcome = parseReference(ref.raw);
     if (outcome.ok && outcome.ref.digest === undefined) out.push({ ref, parsed: outcome.ref });
   }
@@ -83,8 +84,9 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
     if (item.kind === 'error') report.errors.push(item.message);
     else if (item.kind === 'skipped') report.skipped.push({ path: item.path, reason: item.reason });
     else {
+      await scanner.prepare(item.path);
       const scanned = scanner.scan(item.path, item.text);
-      for (const { parsed } of selectTargets(scanned.refs, scanned.findings, options.only)) unique.set(canonicalReference(parsed), parsed);
+      for (const { parsed } of selectTargets(item.path, scanned.refs, scanned.findings, options.only)) unique.set(canonicalReference(parsed), parsed);
     }
   }
   const proposals = new Map<string, ProposalOutcome>();
@@ -93,14 +95,15 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
   // Pass 2: each file read again, planned, verified and written (or diffed).
   for await (const item of sources(paths, { ...options, stdin: undefined })) {
     if (item.kind !== 'file' || item.path === '<stdin>') continue;
+    await scanner.prepare(item.path);
     const result = scanner.scan(item.path, item.text);
     if (result.skipped !== undefined || result.findings.some((f) => f.ruleId === 'parse-error')) {
-      const selected = selectTargets(result.refs, result.findings, options.only);
+      const selected = selectTargets(item.path, result.refs, result.findings, options.only);
       if (selected.length > 0) report.files.push({ path: item.path, pinned: [], written: false, refused: 'the file does not parse cleanly (see `imagedrift scan`); fix it first' });
       continue;
     }
     const targets: PinTarget[] = [];
-    for (const { ref, parsed } of selectTargets(result.refs, result.findings, options.only)) {
+    for (const { ref, parsed } of selectTargets(item.path, result.refs, result.findings, options.only)) {
       const outcome = proposals.get(canonicalReference(parsed));
       if (outcome === undefined) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: 'not resolved (the file changed during the run)' });
       else if (!outcome.ok) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: outcome.reason });

@@ -10,7 +10,7 @@ import { suggest } from './suggest.js';
 import type { PolicyIssue } from './errors.js';
 import { globProblem, MAX_GLOBS_PER_LIST } from './glob.js';
 import { imagePatternProblem, isCalendarDate, pathPatternProblem, rebasePathGlob } from './patterns.js';
-import { validatePolicyData } from './schema.js';
+import { policySchema, validatePolicyData } from './schema.js';
 import type { SchemaProblem } from './schema.js';
 import type { Exception, ExtendsRef, ListSetting, OverrideInput, PolicyLayer, RuleSetting, SeveritySetting } from './types.js';
 
@@ -228,6 +228,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
     exceptions: exceptions(b, data.exceptions, [...path, 'exceptions']),
     overrides: [],
   };
+  if (isRecord(data.sources)) result.sources = Object.fromEntries(Object.entries(data.sources).map(([format, value]) => [format, value === true || value === 'on']));
   const refs = extendsRefs(b, data.extends, [...path, 'extends']);
   if (refs !== undefined) result.extends = refs;
   const lists: Array<[keyof PolicyLayer, string, string]> = [
@@ -320,7 +321,8 @@ function fastData(text: string): { data: unknown } | undefined {
 }
 
 /** The top-level keys a policy may have. */
-const POLICY_KEYS = ['extends', 'rules', 'sidecars', 'tags', 'registries', 'paths', 'overrides', 'exceptions'];
+/** The top-level keys of a policy, as its schema declares them. */
+const POLICY_KEYS = Object.keys((policySchema([]) as { properties: Record<string, unknown> }).properties);
 
 /**
  * Why a text is not an imagedrift policy at all, without quoting any of it (a file named by

@@ -59,6 +59,8 @@ export interface PolicyLayer {
   registriesDeny?: ListSetting;
   pathsInclude?: ListSetting;
   pathsExclude?: ListSetting;
+  /** `sources:`: formats turned on (true) or off (false), by format name. */
+  sources?: Record<string, boolean>;
   exceptions: Exception[];
   overrides: OverrideInput[];
 }
@@ -85,6 +87,8 @@ export interface Policy {
   mutableTags: string[];
   registries: { allow: string[]; deny: string[] };
   paths: { include: string[]; exclude: string[] };
+  /** Formats turned off (`sources: { dockerfile: off }`) are false; a format not listed is read. */
+  sources: Record<string, boolean>;
   exceptions: Exception[];
   overrides: Override[];
   /** Ids of the layers merged into this policy, in order (an override skips layers already here). */

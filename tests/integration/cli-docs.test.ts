@@ -9,6 +9,7 @@ import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/policy/parse.js';
+import { isScannedName } from '../../src/core/file-names.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -92,8 +93,10 @@ describe('.pre-commit-hooks.yaml', () => {
   it('declares the hook', () => {
     expect(hook).toMatchObject({ id: 'imagedrift', entry: 'imagedrift scan', language: 'node' });
     const files = new RegExp(String(hook?.files));
-    for (const name of ['deploy/app.yaml', 'k8s/x.yml', 'ecs/task.json', 'cfn/stack.template']) expect(files.test(name), name).toBe(true);
-    for (const name of ['README.md', 'main.go', 'values.yaml.bak']) expect(files.test(name), name).toBe(false);
+    // The same names a directory walk reads.
+    const names = ['deploy/app.yaml', 'k8s/x.yml', 'ecs/task.json', 'cfn/stack.template', 'infra/main.tf', 'Dockerfile', 'build/Dockerfile.prod', 'app.Dockerfile', 'Containerfile', 'base/Kustomization', 'README.md', 'main.go', 'values.yaml.bak', 'Dockerfile.md', 'docs/Dockerfile.txt', 'MyDockerfile'];
+    for (const name of names) expect(files.test(name), name).toBe(isScannedName(name.split('/').at(-1) ?? name));
+    expect(names.filter((name) => files.test(name))).toHaveLength(10);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(Object.keys(pkg.bin)).toContain(String(hook?.entry).split(' ')[0]);
   });
@@ -142,11 +145,13 @@ describe('pre-commit', () => {
     if (git(root, 'status', '--porcelain') !== '') {
       hookRepo = join(work, 'shadow');
       spawnSync('git', ['clone', '-q', root, hookRepo]);
-      for (const name of git(root, 'ls-files', '-m', '-o', '--exclude-standard').split('\n').filter(Boolean)) {
+      // Changed since HEAD (staged or not), and untracked; then what was deleted.
+      const changed = [...git(root, 'diff', '--name-only', '--diff-filter=d', 'HEAD').split('\n'), ...git(root, 'ls-files', '-o', '--exclude-standard').split('\n')];
+      for (const name of changed.filter(Boolean)) {
         mkdirSync(dirname(join(hookRepo, name)), { recursive: true });
         writeFileSync(join(hookRepo, name), readFileSync(join(root, name)));
       }
-      for (const name of git(root, 'ls-files', '-d').split('\n').filter(Boolean)) rmSync(join(hookRepo, name), { force: true });
+      for (const name of git(root, 'diff', '--name-only', '--diff-filter=D', 'HEAD').split('\n').filter(Boolean)) rmSync(join(hookRepo, name), { force: true });
       git(hookRepo, 'add', '-A');
       git(hookRepo, 'commit', '-qm', 'the working tree');
     }

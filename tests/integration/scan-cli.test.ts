@@ -68,6 +68,18 @@ describe('imagedrift scan (CLI)', () => {
     });
   });
 
+  it('reads a Dockerfile and a Terraform file named on the command line, from the bundle (issue 13)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-cli-formats-'));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM node:20 AS build\nFROM gcr.io/distroless/nodejs20\nCOPY --from=build /app /app\n');
+    writeFileSync(join(dir, 'ecs.tf'), 'resource "aws_ecs_task_definition" "app" {\n  family = "app"\n  container_definitions = jsonencode([\n    { name = "app", image = "nginx:1.25.4" },\n    { name = "log_router", image = "amazon/aws-for-fluent-bit:latest", firelensConfiguration = { type = "fluentbit" } },\n  ])\n}\n');
+    const { code, stdout } = run(['scan', join(dir, 'Dockerfile'), join(dir, 'ecs.tf')]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${join(dir, 'Dockerfile')}:1:6: warning Stage \`build\` in the Dockerfile uses partial version tag \`20\``);
+    expect(stdout).toContain(`${join(dir, 'Dockerfile')}:2:6: error Stage \`#1\` in the Dockerfile uses \`gcr.io/distroless/nodejs20\` with no tag`);
+    expect(stdout).toContain(`${join(dir, 'ecs.tf')}:5:37: error Sidecar \`log_router\` in resource \`aws_ecs_task_definition.app\` uses floating tag \`latest\``);
+    expect(stdout.trim().split('\n').at(-1)).toBe('4 findings (2 errors, 1 warning, 1 note) in 2 files, 4 image references');
+  });
+
   it('honours --fail-on', () => {
     expect(run(['scan', '--fail-on', 'never', 'examples']).code).toBe(0);
     expect(run(['scan', '--fail-on', 'error', 'tests/golden/k8s-json']).code).toBe(1);
