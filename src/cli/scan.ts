@@ -94,7 +94,7 @@ read, or with --resolve a reference could not be checked).`,
           // Pass 1 finds the references; the registries are asked once per unique one; pass 2
           // judges every file with those facts, under the same policy, exceptions and suppressions.
           const refs: ImageRef[] = [];
-          const first = await scanPaths(paths, { ...options, onFile: (file) => refs.push(...file.refs) });
+          const first = await scanPaths(paths, { ...options, onFile: (file) => { for (const ref of file.refs) refs.push(ref); } });
           // Only its references are needed: its findings (judged without registry facts) go.
           releaseFindings(first.findings);
           const { gatherFacts } = await import('../scan/resolve-phase.js');

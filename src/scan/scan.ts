@@ -136,13 +136,13 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
     const { result } = item;
     summary.filesScanned += 1;
     summary.refsFound += result.refs.length;
-    findings.push(...result.findings);
+    findings.pushAll(result.findings);
     countFindings(result.findings, summary);
     if (result.skipped !== undefined) skipped.push(result.skipped);
     options.onFile?.(result);
   }
   const expired = expiredExceptionFindings(options.policy, now);
-  findings.push(...expired);
+  findings.pushAll(expired);
   countFindings(expired, summary);
   summary.filesSkipped = skipped.length;
   return { findings: findings.result(), skipped, errors, summary };
