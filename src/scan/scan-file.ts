@@ -7,7 +7,8 @@ import type { FileResult, Finding, Format, ImageRef } from '../core/types.js';
 import { EXTRACTORS } from '../extractors/index.js';
 import type { ExtractContext } from '../extractors/index.js';
 import { parseForScan, parseText } from '../parse/index.js';
-import type { ParsedFile } from '../parse/tree.js';
+import { documentsBeforeError, syntaxErrors } from '../parse/tree.js';
+import type { DuplicateKey, ParsedFile } from '../parse/tree.js';
 import { findException, knownSidecarTest, normalisePath } from '../policy/match.js';
 import { policyForPath } from '../policy/merge.js';
 import { knownRuleIds } from '../policy/rule-ids.js';
@@ -39,6 +40,13 @@ function dedupeAliased(refs: ImageRef[]): void {
     refs[kept++] = ref;
   }
   refs.length = kept;
+}
+
+/** A duplicate-key finding's message, at the key whose value is kept. */
+function duplicateMessage(duplicate: DuplicateKey, lines: LineIndex): string {
+  const first = lines.position(duplicate.shadowedRange.start);
+  const key = duplicate.key.length > 60 ? `${duplicate.key.slice(0, 59)}…` : duplicate.key;
+  return `Key \`${key}\` is given twice in this mapping (also at line ${first.line}): the last value is the one used, the one at line ${first.line} is ignored; remove one`;
 }
 
 export interface ScanOptions {
@@ -96,36 +104,50 @@ export class FileScanner {
     const stoppedAtTemplate = read.template !== undefined && GO_TEMPLATE.test(text);
     // (The fast reader cannot read a text it stopped in: the full parser, directly.)
     const parsed: ParsedFile = read.template === undefined || stoppedAtTemplate ? read : parseText(text, { fast: false });
+    const errors = syntaxErrors(parsed);
+    // A Go/Helm template is skipped; the documents before its first broken one are still judged
+    // (those the fast reader's stop gives).
+    const template = stoppedAtTemplate || (errors.length > 0 && GO_TEMPLATE.test(text));
+    const documents = template ? documentsBeforeError(parsed) : parsed.documents;
     const lines = new LineIndex(text);
     const ctx: ExtractContext = { path, text, lines, isKnownSidecar: this.isKnownSidecar(policy) };
     const refs: ImageRef[] = [];
+    const duplicates: DuplicateKey[] = [];
     let format: Format | undefined;
-    for (const { root } of parsed.documents) {
+    for (const { root, duplicateKeys } of documents) {
       if (root === undefined) continue;
       const extractor = EXTRACTORS.find((candidate) => candidate.detect(root));
       if (extractor === undefined) continue;
       format ??= extractor.format;
-      refs.push(...extractor.extract(root, ctx));
+      // One at a time: a file may hold more references than a call takes arguments.
+      for (const ref of extractor.extract(root, ctx)) refs.push(ref);
+      if (duplicateKeys !== undefined) for (const duplicate of duplicateKeys) duplicates.push(duplicate);
     }
     dedupeAliased(refs);
     let findings: Finding[] = judge(refs, policy, this.options.facts);
+    for (const duplicate of duplicates) {
+      const finding = fileFinding('duplicate-key', policy, duplicateMessage(duplicate, lines), lines.location(path, duplicate.keyRange));
+      if (finding !== undefined) findings.push(finding);
+    }
     const result: FileResult = { path, refs, findings, ...(format !== undefined ? { format } : {}) };
-    if (stoppedAtTemplate) {
+    const first = errors[0];
+    if (template) {
       result.skipped = { path, reason: GO_TEMPLATE_SKIP };
-    } else if (parsed.error !== undefined) {
-      const lineStart = text.lastIndexOf('\n', parsed.error.offset - 1) + 1;
-      const lineEnd = text.indexOf('\n', parsed.error.offset);
+    } else if (first !== undefined) {
+      const lineStart = text.lastIndexOf('\n', first.offset - 1) + 1;
+      const lineEnd = text.indexOf('\n', first.offset);
       const errorLine = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd);
-      if (GO_TEMPLATE.test(text)) {
-        result.skipped = { path, reason: GO_TEMPLATE_SKIP };
-      } else if (errorLine.includes('{{')) {
-        const where = lines.position(parsed.error.offset);
+      if (errorLine.includes('{{')) {
+        const where = lines.position(first.offset);
         const partly = refs.length > 0 ? `only the ${refs.length} image reference(s) around them were checked` : 'nothing in it was checked';
         result.skipped = { path, reason: `a template with {{…}} placeholders (line ${where.line}), not plain ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${partly}; scan the rendered output` };
       } else {
-        const at = lines.location(path, { start: parsed.error.offset, end: parsed.error.offset });
-        const finding = fileFinding('parse-error', policy, `cannot parse ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${parsed.error.message}`, at);
-        if (finding !== undefined) findings.push(finding);
+        // Each broken document is reported; the others were judged above.
+        for (const error of errors) {
+          const at = lines.location(path, { start: error.offset, end: error.offset });
+          const finding = fileFinding('parse-error', policy, `cannot parse ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${error.message}`, at);
+          if (finding !== undefined) findings.push(finding);
+        }
       }
     }
     if (parsed.syntax === 'yaml') {
