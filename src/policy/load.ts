@@ -1,9 +1,10 @@
 // Loads policy files: the bundled ones in policies/ and a user's own, following `extends` (bundled
 // names or paths) and the `extends` of `overrides`. The thin I/O edge of src/policy: reading files
 // and finding them; parsing (parse.ts) and merging (merge.ts) are pure.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readTextFileBounded, ReadRefused } from '../sources/files.js';
 import { PolicyError } from './errors.js';
 import { applyLayer, emptyPolicy } from './merge.js';
 import { parsePolicy } from './parse.js';
@@ -31,6 +32,9 @@ function isBundled(file: string): boolean {
   return dirname(file) === resolve(BUNDLED_POLICY_DIR);
 }
 
+/** A policy file larger than this is refused (the bundled ones are a few KB). */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
 export interface LoadOptions {
   /** Directory relative paths in messages are relative to. */
   cwd?: string;
@@ -45,7 +49,8 @@ class Loader {
 
   constructor(options: LoadOptions) {
     this.cwd = options.cwd ?? process.cwd();
-    this.read = options.readFile ?? ((path) => readFileSync(path, 'utf8'));
+    // Bounded: a policy (or an `extends`) naming /dev/zero or a FIFO is refused, never read forever.
+    this.read = options.readFile ?? ((path) => readTextFileBounded(path, MAX_POLICY_BYTES));
   }
 
   /** A file as messages show it: relative to the working directory (`../.imagedrift.yaml` from a subdirectory); bundled policies absolute. */
@@ -63,7 +68,7 @@ class Loader {
         text = this.read(file);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err));
+        const why = err instanceof ReadRefused ? err.message : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err));
         if (via !== undefined) throw new PolicyError({ file: via.location.path, line: via.location.line, column: via.location.column, message: `extends: cannot read \`${via.value}\` (${this.display(file)}): ${why}` });
         throw new PolicyError({ file: this.display(file), message: `cannot read policy file: ${why}` });
       }
