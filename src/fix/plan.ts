@@ -56,8 +56,13 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
   const edits: TextEdit[] = [];
   const pins: PlannedPin[] = [];
   const left: FilePlan['left'] = [];
-  const lineCounts = new Map<number, number>();
-  for (const { ref } of targets) lineCounts.set(ref.location.line, (lineCounts.get(ref.location.line) ?? 0) + 1);
+  // Image strings per line, each counted once: an anchor that aliases repeat is one string to edit.
+  const perLine = new Map<number, Set<number>>();
+  for (const { ref } of targets) {
+    let starts = perLine.get(ref.location.line);
+    if (starts === undefined) perLine.set(ref.location.line, (starts = new Set()));
+    starts.add(ref.range.start);
+  }
   for (const { ref, parsed, proposal } of targets) {
     const source = text.slice(ref.range.start, ref.range.end);
     const { value, tag } = pinnedValue(parsed, proposal, options);
@@ -69,7 +74,7 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
     edits.push({ start: ref.range.start, end: ref.range.end, text: rendered });
     pins.push({ ref, value });
     // --style digest keeps the tag for readers in a trailing comment, where the format has comments.
-    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && lineCounts.get(ref.location.line) === 1) {
+    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && perLine.get(ref.location.line)?.size === 1) {
       const end = lineEndAt(text, ref.range.end);
       const comment = /(^|[ \t])#/.exec(text.slice(ref.range.end, end));
       // Before an existing comment (`# 7.2 # cache`), else at the end of the line (after a flow mapping's `}`).
