@@ -15,7 +15,7 @@ import type { EcsSnapshot } from '../sources/ecs-live.js';
 import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { oneOf } from './options.js';
-import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
+import { parseFormatOption, resolveOutputs, UsageError, writeOutputs, writeStdout } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
 import { VERSION } from './version.js';
@@ -149,14 +149,14 @@ async function run(flags: AuditFlags): Promise<void> {
     result,
     outputs.filter((spec) => spec.format !== 'text'),
     ctx,
-    (text) => process.stdout.write(text),
+    writeStdout,
   );
   for (const spec of outputs.filter((o) => o.format === 'text')) {
     let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined && ctx.stdoutIsTty });
     const generic = `${summaryLine(result)}\n`;
     if (report.endsWith(generic)) report = `${report.slice(0, -generic.length)}${auditSummaryLine(result, stats)}\n`;
     if (spec.file === undefined) {
-      process.stdout.write(report);
+      writeStdout(report);
       continue;
     }
     try {

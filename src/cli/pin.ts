@@ -10,7 +10,7 @@ import type { Finding, ParsedReference, Role } from '../core/types.js';
 import type { PinReport, ProposalOutcome } from '../fix/pin.js';
 import { parseReference } from '../core/parse-reference.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
-import { UsageError } from './outputs.js';
+import { UsageError, writeStdout } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
@@ -147,7 +147,7 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
           dryRun: flags.dryRun === true || flags.check === true,
           ...(only !== undefined ? { only } : {}),
         });
-        process.stdout.write(formatPinReport(report, flags.dryRun === true || flags.check === true));
+        writeStdout(formatPinReport(report, flags.dryRun === true || flags.check === true));
         for (const error of report.errors) process.stderr.write(`imagedrift: ${error}\n`);
         const wouldChange = report.files.some((file) => file.pinned.length > 0);
         const incomplete = report.errors.length > 0 || report.left.length > 0 || report.files.some((file) => file.refused !== undefined);

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
 import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { oneOf, parseSize, parseWorkers } from './options.js';
-import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
+import { parseFormatOption, resolveOutputs, UsageError, writeOutputs, writeStdout } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
@@ -116,7 +116,7 @@ read, or with --resolve a reference could not be checked).`,
           result,
           outputs,
           { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
-          (text) => process.stdout.write(text),
+          writeStdout,
         );
         for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);
         process.exitCode = getExitCode(result, flags.failOn);
