@@ -244,6 +244,8 @@ const TAB = 0x09;
 const DASH = 0x2d;
 const DOT = 0x2e;
 const QUESTION = 0x3f;
+const AMPERSAND = 0x26;
+const BANG = 0x21;
 
 /**
  * Whether a YAML text may nest deeper than MAX_DEPTH: a bound read in one pass of plain character
@@ -251,7 +253,8 @@ const QUESTION = 0x3f;
  * c is inside at most 2(c + 1) block collections (each one a column further in, but a sequence may
  * sit at its parent key's column), and inside at most 2F flow levels, F being the brackets `[` and
  * `{` in the document so far from the first that may open a flow collection (each may hold an
- * implicit pair); c is a line's indentation plus the `- `, `? ` and `: ` indicators that start it.
+ * implicit pair); c is a line's indentation plus the `- `, `? ` and `: ` indicators (and any
+ * anchors and tags among them) that start it.
  * Brackets inside scalars before that (`{job="api"}[5m]` in a Prometheus rule) do not count.
  */
 export function mayBeDeep(text: string): boolean {
@@ -281,7 +284,10 @@ export function mayBeDeep(text: string): boolean {
       const c = text.charCodeAt(p);
       const next = p + 1 < lineEnd ? text.charCodeAt(p + 1) : SPACE;
       if ((c === DASH || c === QUESTION || c === COLON) && (next === SPACE || next === TAB || next === CR)) p += 1;
-      else break;
+      else if (c === AMPERSAND || c === BANG) {
+        // An anchor or a tag before an indicator (an error for the parser, counted all the same).
+        while (p < lineEnd && text.charCodeAt(p) !== SPACE && text.charCodeAt(p) !== TAB) p++;
+      } else break;
     }
     // (The next `[` and `{` are looked for once each, not again on every line before them.)
     while (nextSeq !== -1 && nextSeq < lineEnd) {

@@ -150,6 +150,47 @@ describe('deep nesting (issue 14, high 4): the documented limit, at the deep nod
     }
   });
 
+  // Random shapes mixing every way of nesting, a few levels each side of the limit (seeded;
+  // GUARD_CASES=n runs more: 1,500 agreed when this was written).
+  it('agrees with the parsed tree on random mixes of block, compact, flow, pairs, anchors and tags', () => {
+    const cases = Number(process.env.GUARD_CASES ?? 40);
+    let seed = 20261202;
+    const r = () => {
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    /** A node with `levels` levels below it, at indentation `ind` (on its own lines) or inside a flow collection. */
+    const node = (levels: number, ind: number, inFlow: boolean): string => {
+      if (levels <= 0) return r() < 0.5 ? 'x' : "'q'";
+      const pad = ' '.repeat(ind);
+      const c = r();
+      if (inFlow || c < 0.2) {
+        const k = r();
+        if (k < 0.4 || levels < 2) return `[${node(levels - 1, ind, true)}]`;
+        if (k < 0.7) return `{a: ${node(levels - 1, ind, true)}}`;
+        return `[a: ${node(levels - 2, ind, true)}]`;
+      }
+      const inline = (text: string) => text.replace(/^\n\s*/, '');
+      if (c < 0.45) return `\n${pad}- ${inline(node(levels - 1, ind + 2, false))}`;
+      if (c < 0.7) return `\n${pad}k: ${node(levels - 1, ind + 1, false)}`;
+      if (c < 0.8) return `\n${pad}k:\n${pad}- ${inline(node(levels - 2, ind + 2, false))}`;
+      if (c < 0.9) return `\n${pad}- &a${Math.floor(r() * 9)} ${inline(node(levels - 1, ind + 2, false))}`;
+      return `\n${pad}k: !t ${node(levels - 1, ind + 1, false)}`;
+    };
+    let deep = 0;
+    for (let i = 0; i < cases; i++) {
+      const text = `root:${node(MAX_DEPTH - 16 + Math.floor(r() * 40), 1, false)}\n`;
+      const depth = treeDepth(text);
+      if (depth > MAX_DEPTH) deep++;
+      expect(mayBeDeep(text) || depth <= MAX_DEPTH, text).toBe(true);
+      expect(yamlDeepRegions(text).length > 0, `the tree is ${depth} deep:\n${text}`).toBe(depth > MAX_DEPTH);
+    }
+    expect(deep).toBeGreaterThan(cases / 4);
+    expect(deep).toBeLessThan(cases);
+  });
+
   it('finds JSON too deep exactly when the tree is', () => {
     for (let levels = MAX_DEPTH - 3; levels <= MAX_DEPTH + 3; levels++) {
       expect(jsonDeepRegions(`${'['.repeat(levels)}1${']'.repeat(levels)}`).length > 0).toBe(levels > MAX_DEPTH);
