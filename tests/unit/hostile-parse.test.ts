@@ -180,15 +180,20 @@ describe('deep nesting (issue 14, high 4): the documented limit, at the deep nod
       return `\n${pad}k: !t ${node(levels - 1, ind + 1, false)}`;
     };
     let deep = 0;
+    let valid = 0;
     for (let i = 0; i < cases; i++) {
       const text = `root:${node(MAX_DEPTH - 16 + Math.floor(r() * 40), 1, false)}\n`;
+      // (Anchors before compact collections are errors: the guard may call those texts deep, too.)
+      if (parseAllDocuments(text).some((doc) => doc.errors.length > 0)) continue;
+      valid++;
       const depth = treeDepth(text);
       if (depth > MAX_DEPTH) deep++;
       expect(mayBeDeep(text) || depth <= MAX_DEPTH, text).toBe(true);
       expect(yamlDeepRegions(text).length > 0, `the tree is ${depth} deep:\n${text}`).toBe(depth > MAX_DEPTH);
     }
-    expect(deep).toBeGreaterThan(cases / 4);
-    expect(deep).toBeLessThan(cases);
+    expect(valid).toBeGreaterThan(cases / 2);
+    expect(deep).toBeGreaterThan(valid / 4);
+    expect(deep).toBeLessThan(valid);
   });
 
   it('finds JSON too deep exactly when the tree is', () => {
