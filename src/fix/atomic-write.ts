@@ -6,7 +6,9 @@
 // than change the content is refused with the reason, and nothing is written: a symlink (it would
 // become a regular file; write to its target instead), a read-only file, a file with several hard
 // links (they would be separated), an owner the temporary file cannot be given, and a file whose
-// content is no longer `expected` just before the rename (another process wrote it meanwhile).
+// content is no longer `expected` just before the rename (another process wrote it meanwhile). A
+// write that reaches the old file after that check (a writer that opened it before the rename) is
+// not lost in silence: the old file is held open through the rename, and WriteRaced says so.
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -15,35 +17,41 @@ import { basename, dirname, join } from 'node:path';
 /** A write refused before anything changed; the message says why. */
 export class WriteRefused extends Error {}
 
+const CHANGED = 'the file changed on disk while imagedrift was working on it; run again';
+
 export interface AtomicWriteOptions {
   /** The bytes the file must still hold: checked before the temporary file is made and again just before the rename. */
   expected?: Uint8Array;
   /** Called after the temporary file is written and synced, just before the last check and the rename (tests). */
   beforeRename?: (path: string) => void;
+  /** Called right after the rename, before the replaced file is looked at again (tests). */
+  afterRename?: (path: string) => void;
 }
 
-/** Whether a file's content is exactly `expected` (read with a bound: never more than expected + 1 bytes). */
-function holds(path: string, expected: Uint8Array): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch {
-    return false;
+/** A write that happened, but raced another writer: what that one wrote went to the replaced file. */
+export class WriteRaced extends Error {}
+
+/** Whether the open file's content is exactly `expected` (read with a bound: never more than expected + 1 bytes). */
+function holds(fd: number, expected: Uint8Array): boolean {
+  const info = fstatSync(fd);
+  if (!info.isFile() || info.size !== expected.length) return false;
+  const buffer = Buffer.allocUnsafe(expected.length + 1);
+  let length = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, length, buffer.length - length, length);
+    if (n === 0) break;
+    length += n;
+    if (length === buffer.length) return false;
   }
+  return length === expected.length && Buffer.compare(buffer.subarray(0, length), expected) === 0;
+}
+
+/** Opens a path to read without waiting (a FIFO put in its place must not block). */
+function openToRead(path: string): number | undefined {
   try {
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.size !== expected.length) return false;
-    const buffer = Buffer.allocUnsafe(expected.length + 1);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length === buffer.length) return false;
-    }
-    return length === expected.length && Buffer.compare(buffer.subarray(0, length), expected) === 0;
-  } finally {
-    closeSync(fd);
+    return openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
   }
 }
 
@@ -64,7 +72,12 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
     original = lstatSync(path);
     const why = refusal(path, original);
     if (why !== undefined) throw new WriteRefused(why);
-    if (!holds(path, expected)) throw new WriteRefused('the file changed on disk while imagedrift was working on it; run again');
+    const fd = openToRead(path);
+    try {
+      if (fd === undefined || !holds(fd, expected)) throw new WriteRefused(CHANGED);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   } else {
     original = statSync(path, { throwIfNoEntry: false });
   }
@@ -94,17 +107,31 @@ export function writeFileAtomic(path: string, content: string | Uint8Array, opti
     } finally {
       closeSync(fd);
     }
-    if (expected !== undefined) {
+    if (expected === undefined) {
+      renameSync(tmp, path);
+      renamed = true;
+    } else {
       options.beforeRename?.(path);
       // Last check, as close to the rename as it can be: another process may have written the file
-      // since it was read (the rename would drop what it wrote).
-      const now = lstatSync(path, { throwIfNoEntry: false });
-      if (now === undefined || refusal(path, now) !== undefined || now.ino !== original?.ino || !holds(path, expected)) {
-        throw new WriteRefused('the file changed on disk while imagedrift was working on it; run again');
+      // since it was read (the rename would drop what it wrote). The file stays open through the
+      // rename: a write that still reaches it (opened before the rename, written after) shows in
+      // its size or time, and is reported rather than lost in silence.
+      const fd = openToRead(path);
+      try {
+        const now = lstatSync(path, { throwIfNoEntry: false });
+        if (fd === undefined || now === undefined || refusal(path, now) !== undefined || now.ino !== original?.ino || !holds(fd, expected)) throw new WriteRefused(CHANGED);
+        const checked = fstatSync(fd);
+        renameSync(tmp, path);
+        renamed = true;
+        options.afterRename?.(path);
+        const after = fstatSync(fd);
+        if (after.size !== checked.size || after.mtimeMs !== checked.mtimeMs) {
+          throw new WriteRaced('written, but another process wrote to the file while it was being replaced: what it wrote went to the replaced file and is not in the new one; check the file');
+        }
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
     }
-    renameSync(tmp, path);
-    renamed = true;
   } finally {
     if (!renamed) {
       try {

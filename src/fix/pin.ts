@@ -17,7 +17,7 @@ import type { ScanOptions } from '../scan/scan-file.js';
 import { findRepoRoot } from '../policy/load.js';
 import { describeError, encode, sources } from '../sources/files.js';
 import type { SourceOptions } from '../sources/files.js';
-import { writeFileAtomic, WriteRefused } from './atomic-write.js';
+import { writeFileAtomic, WriteRaced, WriteRefused } from './atomic-write.js';
 import { applyAndVerify, planFile, pinnedValue } from './plan.js';
 import type { PinOptions, PinTarget, Proposal } from './plan.js';
 
@@ -180,8 +180,14 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
         });
         outcome.written = true;
       } catch (err) {
-        outcome.refused = err instanceof WriteRefused ? err.message : `cannot write: ${describeError(err)}`;
-        outcome.pinned = [];
+        if (err instanceof WriteRaced) {
+          // Pinned, but another writer's bytes went to the file it replaced: said loudly (exit 3).
+          outcome.written = true;
+          report.errors.push(`${item.path}: ${err.message}`);
+        } else {
+          outcome.refused = err instanceof WriteRefused ? err.message : `cannot write: ${describeError(err)}`;
+          outcome.pinned = [];
+        }
       }
     }
   }

@@ -2,10 +2,11 @@
 // nothing else. A committed symlink never takes a write outside, a symlink stays a symlink, the
 // owner and mode stay, read-only files and hard links are refused, and a file written by another
 // process between the last check and the rename is refused rather than overwritten.
-import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeFileAtomic, WriteRaced } from '../../src/fix/atomic-write.js';
 import { pinPaths } from '../../src/fix/pin.js';
 import type { PinRunOptions } from '../../src/fix/pin.js';
 import { loadDefaultPolicy } from '../../src/policy/load.js';
@@ -130,5 +131,24 @@ describe('pin writes a UTF-16 file back as UTF-16 (low)', () => {
     expect(after.equals(encodeText(crlf.replace('nginx:latest', pinned)))).toBe(true);
     const again = await pinPaths([repo], options());
     expect(again.files.flatMap((f) => f.pinned)).toEqual([]);
+  });
+});
+
+describe('writeFileAtomic: a write that reaches the replaced file is reported, not lost in silence (medium 8)', () => {
+  it('throws WriteRaced when a writer that opened the file before the rename writes after it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-raced-'));
+    const file = join(dir, 'pod.yaml');
+    writeFileSync(file, POD);
+    let writer: number | undefined;
+    const write = () =>
+      writeFileAtomic(file, POD.replace('nginx:latest', 'nginx:1.27.0'), {
+        expected: Buffer.from(POD),
+        beforeRename: (path) => void (writer = openSync(path, 'a')),
+        afterRename: () => writeSync(writer!, '# appended through a descriptor opened before the rename\n'),
+      });
+    expect(write).toThrow(WriteRaced);
+    closeSync(writer!);
+    // The new content is in place; what the other writer wrote is only in the replaced file, and that was said.
+    expect(readFileSync(file, 'utf8')).toBe(POD.replace('nginx:latest', 'nginx:1.27.0'));
   });
 });
