@@ -51,8 +51,8 @@ interface MergeBudget {
 
 class Converter {
   private readonly seen = new Map<YamlNode, Node | undefined>();
-  /** Collections being converted: an alias to one of them is a cycle. */
-  private readonly open = new Set<YamlNode>();
+  /** The collections being converted, outermost first: an alias to one of them is a cycle. */
+  private readonly open: YamlNode[] = [];
   /** Each alias's target, found in one pass over the document (the first time an alias is met). */
   private targets: Map<Alias, YamlNode> | undefined;
   private cycle = false;
@@ -97,7 +97,7 @@ class Converter {
       const merges: Array<{ value: Node; offset: number }> = [];
       result = { type: 'map', entries, nodeRange: { start: nodeStart, end: nodeEnd }, ...(tag?.startsWith('!') ? { tag } : {}) };
       this.seen.set(node, result);
-      this.open.add(node);
+      this.open.push(node);
       for (const pair of node.items as Pair[]) {
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
@@ -107,7 +107,7 @@ class Converter {
         if (key === '<<' && pair.key.type === 'PLAIN') merges.push({ value, offset: this.at(keyRange[0]) });
         else entries.push({ key, keyRange: { start: this.at(keyRange[0]), end: this.at(keyRange[1]) }, value });
       }
-      this.open.delete(node);
+      this.open.pop();
       // A key given twice: the last value is the one consumers use.
       dedupeEntries(entries, this.duplicates);
       if (merges.length > 0) this.merge(entries, merges);
@@ -116,12 +116,12 @@ class Converter {
       const itemsOut: Node[] = [];
       result = { type: 'seq', items: itemsOut, nodeRange: { start: nodeStart, end: nodeEnd }, ...(tag?.startsWith('!') ? { tag } : {}) };
       this.seen.set(node, result);
-      this.open.add(node);
+      this.open.push(node);
       for (const item of node.items) {
         const converted = this.convert(item, depth + 1);
         if (converted !== undefined) itemsOut.push(converted);
       }
-      this.open.delete(node);
+      this.open.pop();
       return result;
     }
     this.seen.set(node as YamlNode, result);
@@ -160,7 +160,7 @@ class Converter {
     this.targets ??= this.aliasTargets();
     const target = this.targets.get(alias);
     if (target === undefined) return undefined;
-    if (this.open.has(target)) {
+    if (this.open.includes(target)) {
       // `&a [*a]`: the alias is inside its own anchor. Go's YAML decoders refuse it too. Once per document.
       if (!this.cycle) this.errors.push({ message: `alias \`*${alias.source}\` is inside the node it refers to (a cycle)`, offset: this.at(alias.range?.[0] ?? 0) });
       this.cycle = true;
