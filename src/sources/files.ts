@@ -138,8 +138,15 @@ function kindOf(info: Stats): string {
   return 'something else';
 }
 
-/** A file that is not read: not a regular file, or too large. */
-export class ReadRefused extends Error {}
+/** A file that is not read: not a regular file, or (`tooLarge`) over the size limit. */
+export class ReadRefused extends Error {
+  constructor(
+    message: string,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The bytes of a regular file, at most `maxBytes` of them: opened without waiting (a FIFO would
@@ -153,13 +160,13 @@ export function readFileBounded(path: string, maxBytes: number): Buffer {
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new ReadRefused(`${kindOf(info)}, not a regular file: not read`);
-    if (info.size > maxBytes) throw new ReadRefused(tooLarge(maxBytes, info.size));
+    if (info.size > maxBytes) throw new ReadRefused(tooLarge(maxBytes, info.size), true);
     // One byte more than the size says, to see the end (or that the file grew).
     let buffer = Buffer.allocUnsafe(Math.min(info.size, maxBytes) + 1);
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
-        if (length > maxBytes) throw new ReadRefused(tooLarge(maxBytes, length));
+        if (length > maxBytes) throw new ReadRefused(tooLarge(maxBytes, length), true);
         const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
         buffer.copy(bigger, 0, 0, length);
         buffer = bigger;
@@ -192,7 +199,7 @@ export function readCheckedSync(path: string, maxBytes: number): SourceItem {
   try {
     bytes = readFileBounded(path, maxBytes);
   } catch (err) {
-    if (err instanceof ReadRefused) return err.message.startsWith('larger than') ? { kind: 'skipped', path, reason: err.message } : { kind: 'error', path, message: `${path}: ${err.message}` };
+    if (err instanceof ReadRefused) return err.tooLarge ? { kind: 'skipped', path, reason: err.message } : { kind: 'error', path, message: `${path}: ${err.message}` };
     return { kind: 'error', path, message: `${path}: cannot read: ${describeError(err)}` };
   }
   const decoded = decode(bytes, maxBytes);
