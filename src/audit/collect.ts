@@ -55,7 +55,7 @@ function merge(parts: EcsSnapshot[], scope: EcsSnapshot['scope']): EcsSnapshot {
       const seen = repositories.get(key);
       if (seen === undefined || (!seen.found && r.found)) repositories.set(key, r);
     }
-    incomplete.push(...part.incomplete);
+    for (const entry of part.incomplete) incomplete.push(entry);
   }
   const sortedRecord = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
   return {
@@ -156,7 +156,7 @@ export async function collectLiveSnapshot(options: LiveAuditOptions): Promise<Ec
       ...(roles.length > 0 ? { roleArns: roles } : {}),
     });
     snapshot.startedAt = startedAt;
-    snapshot.incomplete.unshift(...incomplete);
+    snapshot.incomplete = [...incomplete, ...snapshot.incomplete];
     snapshot.accounts = accounts;
 
     // Registry facts, once per unique reference, with the credentials of the account that uses it.
@@ -179,7 +179,7 @@ export async function collectLiveSnapshot(options: LiveAuditOptions): Promise<Ec
       },
     });
     snapshot.images = facts.images;
-    snapshot.incomplete.push(...facts.incomplete);
+    for (const entry of facts.incomplete) snapshot.incomplete.push(entry);
 
     // Times from AWS's clock: the last Date header any client saw, and the skew the SDK learnt.
     const latest = clients

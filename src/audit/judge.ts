@@ -326,7 +326,7 @@ class Judge {
       const finding = fileFinding('audit-incomplete', view.policy, auditIncompleteMessage(entry), { path, ...ZERO });
       if (finding !== undefined && findException(view.policy.exceptions, finding, path, now) === undefined) findings.push(finding);
     }
-    findings.push(...expiredExceptionFindings(this.policy, now));
+    for (const finding of expiredExceptionFindings(this.policy, now)) findings.push(finding);
     const accounts = new Set([...(this.snapshot.accounts ?? []).map((a) => a.accountId), ...this.snapshot.clusters.map((c) => c.accountId)]);
     return {
       findings,

@@ -1,9 +1,9 @@
 // Reading and writing `imagedrift.snapshot/v1` files (`audit ecs --snapshot` / `--from-snapshot`).
 // A file that is not a snapshot is refused with the reason, before anything is judged.
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fix/atomic-write.js';
 import { SNAPSHOT_SCHEMA } from '../sources/ecs-live.js';
 import type { EcsSnapshot } from '../sources/ecs-live.js';
+import { readTextFileBounded, ReadRefused } from '../sources/files.js';
 
 export class SnapshotFileError extends Error {
   override readonly name = 'SnapshotFileError';
@@ -34,13 +34,17 @@ export function snapshotProblem(data: unknown): string | undefined {
   return undefined;
 }
 
+/** A snapshot larger than this is refused (a fleet of thousands of services writes a few MB). */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
+
 export function readSnapshot(file: string): EcsSnapshot {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Bounded: `--from-snapshot /dev/zero` (or a FIFO) is refused, not read forever.
+    text = readTextFileBounded(file, MAX_SNAPSHOT_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new SnapshotFileError(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
+    throw new SnapshotFileError(`${file}: cannot read: ${err instanceof ReadRefused ? err.message : code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`);
   }
   let data: unknown;
   try {

@@ -16,7 +16,7 @@ import type { EcsSnapshot } from '../sources/ecs-live.js';
 import { ExitCode, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { failOnOption } from './options.js';
-import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
+import { parseFormatOption, resolveOutputs, UsageError, writeOutputs, writeStdout } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { useColor } from './color.js';
 import { parseDate, setupRun } from './policy-options.js';
@@ -109,14 +109,14 @@ export function writeAuditReports(result: ScanResult, outputs: readonly OutputSp
     result,
     outputs.filter((spec) => spec.format !== 'text'),
     ctx,
-    (text) => process.stdout.write(text),
+    writeStdout,
   );
   for (const spec of outputs.filter((o) => o.format === 'text')) {
     let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined });
     const generic = `${summaryLine(result)}\n`;
     if (report.endsWith(generic)) report = `${report.slice(0, -generic.length)}${summary}\n`;
     if (spec.file === undefined) {
-      process.stdout.write(report);
+      writeStdout(report);
       continue;
     }
     try {

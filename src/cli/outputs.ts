@@ -6,6 +6,7 @@ import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
 import { jsonChunks } from '../report/json.js';
 import type { FormatName, ReportContext } from '../report/index.js';
 import type { ScanResult } from '../core/types.js';
+import { ExitCode } from './exit-codes.js';
 
 export interface OutputSpec {
   format: FormatName;
@@ -14,6 +15,31 @@ export interface OutputSpec {
 }
 
 export class UsageError extends Error {}
+
+let stdoutGone = false;
+let stdoutWatched = false;
+
+/**
+ * Writes to stdout. When its reader goes away (`imagedrift scan | head -1`: EPIPE) the rest is
+ * dropped quietly and the run ends with its own exit code, as a filter in a pipe should; any other
+ * failure to write (`> /dev/full`: ENOSPC) is an output error: a message and exit code 2, never a
+ * stack trace. (A stdout closed with `>&-` cannot be told from `>/dev/null` by a Node program:
+ * Node opens /dev/null in its place at start, as `subprocess.DEVNULL` and `stdio: 'ignore'` do.)
+ */
+export function writeStdout(text: string): void {
+  if (stdoutGone) return;
+  if (!stdoutWatched) {
+    stdoutWatched = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (stdoutGone) return;
+      stdoutGone = true;
+      if (err.code === 'EPIPE') return;
+      process.stderr.write(`imagedrift: cannot write the report to stdout: ${err.code ?? err.message}\n`);
+      process.exitCode = ExitCode.USAGE;
+    });
+  }
+  process.stdout.write(text);
+}
 
 /** Commander argument parser for one `--format` value: `sarif` or `sarif=results.sarif`. */
 export function parseFormatOption(value: string, previous: OutputSpec[] | undefined): OutputSpec[] {

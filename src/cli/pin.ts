@@ -2,7 +2,8 @@
 //
 // The command and its options are defined up front; the rewriter (src/fix, diff), the scanner and
 // the resolver stack are loaded when the action runs.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readTextFileBounded, ReadRefused } from '../sources/files.js';
 import { join, relative, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { canonicalReference } from '../core/parse-reference.js';
@@ -10,7 +11,7 @@ import type { Finding, ParsedReference, Role } from '../core/types.js';
 import type { PinReport, ProposalOutcome } from '../fix/pin.js';
 import { parseReference } from '../core/parse-reference.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
-import { UsageError } from './outputs.js';
+import { UsageError, writeStdout } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
@@ -134,13 +135,17 @@ export interface SavedProposal {
   verified: boolean;
 }
 
+/** The largest results file `--from-results` reads. */
+const MAX_RESULTS_BYTES = 512 * 1024 * 1024;
+
 /** Proposals saved by `scan --resolve --format json`, keyed by canonical reference. */
 export function proposalsFromResults(file: string): Map<string, SavedProposal> {
   let report: { schema?: string; findings?: Finding[] };
   try {
-    report = JSON.parse(readFileSync(file, 'utf8')) as typeof report;
+    // Bounded and from a regular file only, as a snapshot is (a FIFO or /dev/zero is refused).
+    report = JSON.parse(readTextFileBounded(file, MAX_RESULTS_BYTES)) as typeof report;
   } catch (err) {
-    throw new UsageError(`${file}: cannot read the scan results: ${err instanceof SyntaxError ? 'not JSON' : ((err as NodeJS.ErrnoException).code ?? String(err))}`);
+    throw new UsageError(`${file}: cannot read the scan results: ${err instanceof SyntaxError ? 'not JSON' : err instanceof ReadRefused ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err))}`);
   }
   if (report === null || typeof report !== 'object' || report.schema !== 'imagedrift.scan/v1' || !Array.isArray(report.findings)) {
     throw new UsageError(`${file}: not an imagedrift scan result (schema imagedrift.scan/v1)`);
@@ -297,7 +302,7 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
           dryRun: flags.dryRun === true || flags.check === true,
           ...(only !== undefined ? { only } : {}),
         });
-        process.stdout.write(formatPinReport(report, flags.dryRun === true || flags.check === true));
+        writeStdout(formatPinReport(report, flags.dryRun === true || flags.check === true));
         for (const error of report.errors) process.stderr.write(`imagedrift: ${error}\n`);
         const wouldChange = report.files.some((file) => file.pinned.length > 0);
         const incomplete = report.errors.length > 0 || report.left.length > 0 || report.files.some((file) => file.refused !== undefined);

@@ -9,6 +9,7 @@ import { severityFor } from '../rules/engine.js';
 import { RULE_IDS, RULES } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { ExitCode } from './exit-codes.js';
+import { writeStdout } from './outputs.js';
 
 export interface RuleRow {
   id: string;
@@ -71,9 +72,9 @@ Examples:
       }
       const rows = ruleRows(policy);
       if (flags.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ schema: 'imagedrift.rules/v1', policy: flags.policy ?? 'default', rules: rows }, null, 2)}\n`);
+        writeStdout(`${JSON.stringify({ schema: 'imagedrift.rules/v1', policy: flags.policy ?? 'default', rules: rows }, null, 2)}\n`);
       } else {
-        process.stdout.write(rulesTable(rows));
+        writeStdout(rulesTable(rows));
       }
     });
 }

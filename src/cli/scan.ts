@@ -12,7 +12,7 @@ import { useColor } from './color.js';
 import { ExitCode, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { failOnOption, parseSize, parseWorkers } from './options.js';
-import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
+import { parseFormatOption, resolveOutputs, UsageError, writeOutputs, writeStdout } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
@@ -127,7 +127,7 @@ read, or with --resolve a reference could not be checked).`,
           // Pass 1 finds the references; the registries are asked once per unique one; pass 2
           // judges every file with those facts, under the same policy, exceptions and suppressions.
           const refs: ImageRef[] = [];
-          const first = await scanPaths(paths, { ...options, onFile: (file) => refs.push(...file.refs) });
+          const first = await scanPaths(paths, { ...options, onFile: (file) => { for (const ref of file.refs) refs.push(ref); } });
           // Only its references are needed: its findings (judged without registry facts) go.
           releaseFindings(first.findings);
           const { gatherFacts } = await import('../scan/resolve-phase.js');
@@ -150,7 +150,7 @@ read, or with --resolve a reference could not be checked).`,
           result,
           outputs,
           { color: useColor(flags.color, process.env, isatty(1)), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
-          (text) => process.stdout.write(text),
+          writeStdout,
         );
         for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);
         process.exitCode = getExitCode(result, flags.failOn);

@@ -140,7 +140,7 @@ function detect(root: Node): boolean {
   const stack: Node[] = [root];
   for (let seen = 0; stack.length > 0 && seen < 100_000; seen++) {
     const node = stack.pop() as Node;
-    if (node.type === 'seq') stack.push(...node.items);
+    if (node.type === 'seq') for (const item of node.items) stack.push(item);
     if (node.type !== 'map') continue;
     for (const entry of node.entries) {
       if (entry.key === 'image' && (entry.value.type === 'map' ? get(entry.value, 'repository') !== undefined : entry.value.type === 'scalar' && typeof entry.value.value === 'string')) return true;

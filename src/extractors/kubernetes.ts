@@ -21,10 +21,17 @@ function podSpec(root: Node): Node | undefined {
   return getPath(root, 'spec', 'template', 'spec');
 }
 
-function extractObject(root: Node, ctx: ExtractContext, out: ImageRef[]): void {
+/**
+ * `seen`: the objects already read. A YAML alias is its anchor's very node, so a List that repeats
+ * aliases of Lists (each twice the one before) would be read 2^n times; once is enough, as it
+ * yields the same references at the same places.
+ */
+function extractObject(root: Node, ctx: ExtractContext, out: ImageRef[], seen: Set<Node>): void {
+  if (seen.has(root)) return;
+  seen.add(root);
   const kind = str(root, 'kind') ?? 'Unknown';
   if (kind === 'List' || kind.endsWith('List')) {
-    for (const item of items(get(root, 'items'))) if (isObject(item)) extractObject(item, ctx, out);
+    for (const item of items(get(root, 'items'))) if (isObject(item)) extractObject(item, ctx, out, seen);
     return;
   }
   const spec = podSpec(root);
@@ -58,7 +65,7 @@ export const kubernetes: Extractor = {
   detect: isObject,
   extract(root, ctx) {
     const out: ImageRef[] = [];
-    extractObject(root, ctx, out);
+    extractObject(root, ctx, out, new Set());
     return out;
   },
 };

@@ -1,17 +1,23 @@
 // `imagedrift pin`: resolve each unique reference once, then for each file plan the edits, check
 // the edited text reads back as intended, refuse a file that changed since it was read, and write
 // it atomically. A second run changes nothing: pinned references have digests.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+//
+// Only the content of a file inside the scanned root ever changes: a path that resolves outside it
+// (through a committed symlink) is refused, a symlink is written through to its target (never
+// replaced by a regular file), and a read-only file, a file with several hard links or one whose
+// owner cannot be kept is refused (src/fix/atomic-write.ts).
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, relative, resolve, isAbsolute, sep } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { canonicalReference, parseReference } from '../core/parse-reference.js';
 import type { Finding, ImageRef, ParsedReference } from '../core/types.js';
 import { PINNABLE_RULES } from '../rules/engine.js';
 import { FileScanner } from '../scan/scan-file.js';
 import type { ScanOptions } from '../scan/scan-file.js';
-import { sources } from '../sources/files.js';
+import { findRepoRoot } from '../policy/load.js';
+import { describeError, encode, sources } from '../sources/files.js';
 import type { SourceOptions } from '../sources/files.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic, WriteRaced, WriteRefused } from './atomic-write.js';
 import { applyAndVerify, planFile, pinnedValue } from './plan.js';
 import type { PinOptions, PinTarget, Proposal } from './plan.js';
 
@@ -27,6 +33,8 @@ export interface PinRunOptions extends PinOptions, ScanOptions, SourceOptions {
   dryRun?: boolean;
   /** Called after a file is planned and verified, just before the on-disk check and the write. */
   beforeWrite?: (path: string) => void;
+  /** Called after the new content is written to the temporary file and synced, just before the last check and the rename. */
+  beforeRename?: (path: string) => void;
 }
 
 export interface LeftAlone {
@@ -53,8 +61,36 @@ export interface PinReport {
   errors: string[];
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+/**
+ * The directory a path named on the command line may write inside: its repository (the nearest
+ * directory above it holding `.git`), or outside any repository the path itself (its directory,
+ * for a file). Resolved, so that a file is compared by where it really is.
+ */
+function scanRoot(path: string): string {
+  const absolute = resolve(path);
+  let root = findRepoRoot(absolute);
+  if (root === undefined) {
+    const isDir = statSync(absolute, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    root = isDir ? absolute : dirname(absolute);
+  }
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
+}
+
+/** Where a file is really written (its symlinks resolved), or why it must not be. */
+function writeTarget(path: string, root: string): { target: string } | { refused: string } {
+  let target: string;
+  try {
+    target = realpathSync(path);
+  } catch (err) {
+    return { refused: `cannot resolve: ${describeError(err)}` };
+  }
+  const rel = relative(root, target);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { refused: `resolves to ${target} (through a symlink), outside ${root}: not written` };
+  return { target };
 }
 
 function key(ref: ImageRef): string {
@@ -92,53 +128,71 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
   const proposals = new Map<string, ProposalOutcome>();
   await Promise.all([...unique].map(async ([canonical, parsed]) => proposals.set(canonical, await options.propose(parsed).catch((err: unknown) => ({ ok: false as const, reason: String(err) })))));
 
-  // Pass 2: each file read again, planned, verified and written (or diffed).
-  for await (const item of sources(paths, { ...options, stdin: undefined })) {
-    if (item.kind !== 'file' || item.path === '<stdin>') continue;
-    await scanner.prepare(item.path);
-    const result = scanner.scan(item.path, item.text);
-    if (result.skipped !== undefined || result.findings.some((f) => f.ruleId === 'parse-error')) {
-      const selected = selectTargets(item.path, result.refs, result.findings, options.only);
-      if (selected.length > 0) report.files.push({ path: item.path, pinned: [], written: false, refused: 'the file does not parse cleanly (see `imagedrift scan`); fix it first' });
-      continue;
+  // Pass 2: each file read again, planned, verified and written (or diffed), path by path: each
+  // named path has its root, which the files found through it must resolve inside.
+  for (const path of paths) {
+    if (path === '-') continue;
+    const root = scanRoot(path);
+    for await (const item of sources([path], { ...options, stdin: undefined })) {
+      if (item.kind !== 'file' || item.path === '<stdin>') continue;
+      await scanner.prepare(item.path);
+      const result = scanner.scan(item.path, item.text);
+      if (result.skipped !== undefined || result.findings.some((f) => f.ruleId === 'parse-error')) {
+        const selected = selectTargets(item.path, result.refs, result.findings, options.only);
+        if (selected.length > 0) report.files.push({ path: item.path, pinned: [], written: false, refused: 'the file does not parse cleanly (see `imagedrift scan`); fix it first' });
+        continue;
+      }
+      const targets: PinTarget[] = [];
+      for (const { ref, parsed } of selectTargets(item.path, result.refs, result.findings, options.only)) {
+        const outcome = proposals.get(canonicalReference(parsed));
+        if (outcome === undefined) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: 'not resolved (the file changed during the run)' });
+        else if (!outcome.ok) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: outcome.reason });
+        else targets.push({ ref, parsed, proposal: outcome.proposal });
+      }
+      if (targets.length === 0) continue;
+      const where = writeTarget(item.path, root);
+      if ('refused' in where) {
+        report.files.push({ path: item.path, pinned: [], written: false, refused: where.refused });
+        continue;
+      }
+      const plan = planFile(item.text, targets, options);
+      for (const { ref, reason } of plan.left) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason });
+      const outcome: FileOutcome = {
+        path: item.path,
+        pinned: plan.pins.map(({ ref, value }) => ({ line: ref.location.line, column: ref.location.column, from: ref.raw, to: value })),
+        written: false,
+      };
+      report.files.push(outcome);
+      if (plan.pins.length === 0) continue;
+      const verdict = applyAndVerify(item.path, item.text, plan, scanner, result.refs.length);
+      if (!verdict.ok) {
+        outcome.refused = `the edited file would not read back as intended: ${verdict.problems.join('; ')}`;
+        outcome.pinned = [];
+        continue;
+      }
+      if (options.dryRun) {
+        outcome.diff = createTwoFilesPatch(item.path, item.path, item.text, verdict.output, undefined, undefined, { context: 3 });
+        continue;
+      }
+      options.beforeWrite?.(item.path);
+      try {
+        // Written in the file's own encoding (UTF-16 stays UTF-16), only if it still holds what was read.
+        writeFileAtomic(where.target, encode(verdict.output, item.encoding), {
+          expected: encode(item.text, item.encoding),
+          ...(options.beforeRename !== undefined ? { beforeRename: options.beforeRename } : {}),
+        });
+        outcome.written = true;
+      } catch (err) {
+        if (err instanceof WriteRaced) {
+          // Pinned, but another writer's bytes went to the file it replaced: said loudly (exit 3).
+          outcome.written = true;
+          report.errors.push(`${item.path}: ${err.message}`);
+        } else {
+          outcome.refused = err instanceof WriteRefused ? err.message : `cannot write: ${describeError(err)}`;
+          outcome.pinned = [];
+        }
+      }
     }
-    const targets: PinTarget[] = [];
-    for (const { ref, parsed } of selectTargets(item.path, result.refs, result.findings, options.only)) {
-      const outcome = proposals.get(canonicalReference(parsed));
-      if (outcome === undefined) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: 'not resolved (the file changed during the run)' });
-      else if (!outcome.ok) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason: outcome.reason });
-      else targets.push({ ref, parsed, proposal: outcome.proposal });
-    }
-    if (targets.length === 0) continue;
-    const plan = planFile(item.text, targets, options);
-    for (const { ref, reason } of plan.left) report.left.push({ path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw, reason });
-    const outcome: FileOutcome = {
-      path: item.path,
-      pinned: plan.pins.map(({ ref, value }) => ({ line: ref.location.line, column: ref.location.column, from: ref.raw, to: value })),
-      written: false,
-    };
-    report.files.push(outcome);
-    if (plan.pins.length === 0) continue;
-    const verdict = applyAndVerify(item.path, item.text, plan, scanner, result.refs.length);
-    if (!verdict.ok) {
-      outcome.refused = `the edited file would not read back as intended: ${verdict.problems.join('; ')}`;
-      outcome.pinned = [];
-      continue;
-    }
-    if (options.dryRun) {
-      outcome.diff = createTwoFilesPatch(item.path, item.path, item.text, verdict.output, undefined, undefined, { context: 3 });
-      continue;
-    }
-    options.beforeWrite?.(item.path);
-    // Refuse a file that changed on disk since it was read.
-    const current = await readFile(item.path, 'utf8').catch(() => undefined);
-    if (current === undefined || sha256(current) !== sha256(item.text)) {
-      outcome.refused = 'the file changed on disk while imagedrift was working on it; run again';
-      outcome.pinned = [];
-      continue;
-    }
-    writeFileAtomic(item.path, verdict.output);
-    outcome.written = true;
   }
   return report;
 }

@@ -56,8 +56,13 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
   const edits: TextEdit[] = [];
   const pins: PlannedPin[] = [];
   const left: FilePlan['left'] = [];
-  const lineCounts = new Map<number, number>();
-  for (const { ref } of targets) lineCounts.set(ref.location.line, (lineCounts.get(ref.location.line) ?? 0) + 1);
+  // Image strings per line, each counted once: an anchor that aliases repeat is one string to edit.
+  const perLine = new Map<number, Set<number>>();
+  for (const { ref } of targets) {
+    let starts = perLine.get(ref.location.line);
+    if (starts === undefined) perLine.set(ref.location.line, (starts = new Set()));
+    starts.add(ref.range.start);
+  }
   for (const { ref, parsed, proposal } of targets) {
     if (ref.pin?.none !== undefined) {
       left.push({ ref, reason: ref.pin.none });
@@ -88,7 +93,7 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
     pins.push({ ref, value });
     // --style digest keeps the tag for readers in a trailing comment, where the format has comments.
     // (Not in a Dockerfile: `#` starts a comment only at the start of a line there.)
-    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && ref.format !== 'dockerfile' && lineCounts.get(ref.location.line) === 1) {
+    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && ref.format !== 'dockerfile' && perLine.get(ref.location.line)?.size === 1) {
       const end = lineEndAt(text, ref.range.end);
       const comment = /(^|[ \t])#/.exec(text.slice(ref.range.end, end));
       // Before an existing comment (`# 7.2 # cache`), else at the end of the line (after a flow mapping's `}`).

@@ -3,9 +3,9 @@
 // It gives up (returns undefined) on anything that is not plain valid JSON, including whitespace
 // that only jsonc-parser tolerates and nesting deeper than the full path allows; the caller then
 // uses jsonc-parser, which reports errors at its positions and recovers around them.
-import { detach } from './tree.js';
-import type { MapEntry, Node, ParsedFile, ScalarNode } from './tree.js';
-import { MAX_DEPTH } from './yaml.js';
+import { MAX_DEPTH } from './depth-guard.js';
+import { dedupeEntries, detach, sortedDuplicates } from './tree.js';
+import type { DuplicateKey, MapEntry, Node, ParsedFile, ScalarNode } from './tree.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -41,6 +41,7 @@ function isDigit(c: number): boolean {
 class FastJsonReader {
   private i = 0;
   private readonly n: number;
+  private readonly duplicates: DuplicateKey[] = [];
 
   constructor(private readonly text: string) {
     this.n = text.length;
@@ -52,7 +53,8 @@ class FastJsonReader {
       const root = this.value(0);
       this.ws();
       if (this.i !== this.n) return undefined;
-      return { syntax: 'json', documents: [{ root }] };
+      const duplicateKeys = sortedDuplicates(this.duplicates);
+      return { syntax: 'json', documents: [duplicateKeys === undefined ? { root } : { root, duplicateKeys }] };
     } catch (err) {
       if (err === GIVE_UP || err instanceof RangeError) return undefined;
       throw err;
@@ -107,7 +109,10 @@ class FastJsonReader {
         this.ws();
         continue;
       }
-      if (c === RBRACE) return { type: 'map', entries, nodeRange: { start, end: this.i } };
+      if (c === RBRACE) {
+        dedupeEntries(entries, this.duplicates);
+        return { type: 'map', entries, nodeRange: { start, end: this.i } };
+      }
       throw GIVE_UP;
     }
   }

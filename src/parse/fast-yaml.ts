@@ -30,11 +30,12 @@
 // For the scanner only, readForScan() also stops at a Go/Helm template directive line (`{{- end }}`
 // on a line of its own), or at a line with a template action that cannot be a key where one must
 // start (templateInPlainLine()), where the full parser must report an error (see templateLine()), and
-// returns the documents before the one that line is in: exactly those the full parser keeps, so a
-// Helm chart's templates are skipped without loading the full parser. read() never stops there.
+// returns the documents before the one that line is in: exactly those the full parser reads before
+// that broken document, so a Helm chart's templates are skipped without loading the full parser.
+// read() never stops there.
 import { MAYBE_TYPED, resolveCorePlain } from './core-schema.js';
-import { detach } from './tree.js';
-import type { MapEntry, MapNode, Node, ParsedDocument, ParsedFile, ScalarNode, SeqNode } from './tree.js';
+import { dedupeEntries, detach, sortedDuplicates } from './tree.js';
+import type { DuplicateKey, MapEntry, MapNode, Node, ParsedDocument, ParsedFile, ScalarNode, SeqNode } from './tree.js';
 
 /** Why the fast reader gave up, for tests and the benchmark's fallback statistics. */
 export class Unsupported {
@@ -199,6 +200,8 @@ export class FastYamlReader {
   private nextTab = -1;
   /** The current document's anchors and the nodes they name (an alias is that very node). */
   private anchors = new Map<string, Node>();
+  /** Keys given twice in the current document's mappings (see dedupeEntries()). */
+  private duplicates: DuplicateKey[] = [];
   /** Offsets of the current document's aliases, in order (see alias()). */
   private aliasOffsets: number[] = [];
   /** Lines of the flow collection being read must be indented more than this column (see flowValue()). */
@@ -230,7 +233,8 @@ export class FastYamlReader {
   /**
    * As read(), but a template directive line where the full parser must report an error (see
    * templateLine()) stops the reader: the TemplateStop then holds the documents before the one that
-   * line is in, which are exactly the ones the full parser keeps. For the scanner only.
+   * line is in, which are exactly the ones the full parser reads before that broken one. For the
+   * scanner only.
    */
   readForScan(): ParsedFile | Unsupported | TemplateStop {
     this.templates = true;
@@ -380,7 +384,12 @@ export class FastYamlReader {
     if (!this.docOpen) return;
     let root = this.root;
     if (root === undefined) root = this.scalar(null, this.emptyRootPos, this.emptyRootPos, this.emptyRootPos, this.emptyRootPos, 'plain', undefined);
-    this.documents.push({ root });
+    const duplicateKeys = sortedDuplicates(this.duplicates);
+    if (duplicateKeys === undefined) this.documents.push({ root });
+    else {
+      this.documents.push({ root, duplicateKeys });
+      this.duplicates = [];
+    }
     this.docOpen = false;
     this.root = undefined;
     this.attachable = false;
@@ -436,6 +445,8 @@ export class FastYamlReader {
       this.trailingMax = -1;
     }
     frame.node.nodeRange.end = frame.lastEnd;
+    // A key given twice: the last value is the one consumers use (as the full parser's tree keeps).
+    if (frame.kind === 'map') dedupeEntries((frame.node as MapNode).entries, this.duplicates);
     const parent = this.stack[this.stack.length - 1];
     if (parent !== undefined) parent.lastEnd = nodeEnd;
     this.attachable = false;
@@ -1211,7 +1222,10 @@ export class FastYamlReader {
         // collection, with a value or none. The tree leaves the entry out.
         const key = this.flowKey(i, depth);
         if (text.charCodeAt(key) === COLON) {
+          // Duplicate keys inside the value are not in the tree either.
+          const mark = this.duplicates.length;
           i = this.flowPairValue(key, depth, inKey).end;
+          this.duplicates.length = mark;
           ce = this.ce;
         } else i = key; // `,` or the closing bracket must follow (checked below)
       } else if (isMap) {
@@ -1231,6 +1245,7 @@ export class FastYamlReader {
           i = key.end;
         }
       } else {
+        const mark = this.duplicates.length;
         const item = this.flowItem(i, depth, inKey);
         ce = this.ce;
         if (item.end < ce && text.charCodeAt(item.end) === COLON) {
@@ -1240,6 +1255,8 @@ export class FastYamlReader {
           if (text.lastIndexOf('\n', item.end) >= i) this.fail('flow collection key over several lines', i);
           if (this.flowKey(i, depth) !== item.end) this.fail('flow collection key read twice differently', i);
           const value = this.flowPairValue(item.end, depth, inKey);
+          // Duplicate keys inside the pair's key and value are not in the tree either.
+          this.duplicates.length = mark;
           ce = this.ce;
           itemsOut.push({ type: 'map', entries: [], nodeRange: { start: i, end: value.node.nodeRange.end } });
           i = value.end;
@@ -1263,6 +1280,8 @@ export class FastYamlReader {
       this.fail('unexpected character in a flow collection', i);
     }
     const nodeRange = { start: q, end: i + 1 };
+    // A key given twice (the entries of a collection inside a key are left out of the tree anyway).
+    if (isMap && !inKey) dedupeEntries(entries, this.duplicates);
     const node: MapNode | SeqNode = isMap
       ? tag === undefined
         ? { type: 'map', entries, nodeRange }

@@ -3,42 +3,49 @@
 // forbids when asked (comments and trailing commas are errors here).
 import { parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
-import { detach } from './tree.js';
-import type { MapEntry, Node, ParsedFile } from './tree.js';
-import { MAX_DEPTH } from './yaml.js';
+//
+// A depth guard reads the text first (depth-guard.ts): a container nested deeper than MAX_DEPTH is
+// cut out of what jsonc-parser (which recurses once per level) reads, an empty one in its place,
+// and reported at the deep value's own position; the references elsewhere are still checked.
+import { cutRegions, DEPTH_MESSAGE, jsonDeepRegions, MAX_DEPTH } from './depth-guard.js';
+import { dedupeEntries, detach, sortedDuplicates, withErrors } from './tree.js';
+import type { DuplicateKey, MapEntry, Node, ParsedFile, SyntaxError } from './tree.js';
 
 class TooDeep extends Error {
   constructor(readonly offset: number) {
-    super(`nesting deeper than ${MAX_DEPTH} levels`);
+    super(DEPTH_MESSAGE);
   }
 }
 
-function convert(node: JsonNode, depth: number): Node | undefined {
-  if (depth > MAX_DEPTH) throw new TooDeep(node.offset);
-  const nodeRange = { start: node.offset, end: node.offset + node.length };
+/** Builds the tree; `at` gives an offset of the text jsonc-parser read its original offset. */
+function convert(node: JsonNode, depth: number, duplicates: DuplicateKey[], at: (offset: number) => number): Node | undefined {
+  const nodeRange = { start: at(node.offset), end: at(node.offset + node.length) };
+  if (depth > MAX_DEPTH) throw new TooDeep(nodeRange.start);
   switch (node.type) {
     case 'object': {
       const entries: MapEntry[] = [];
       for (const property of node.children ?? []) {
         const [keyNode, valueNode] = property.children ?? [];
         if (keyNode === undefined || valueNode === undefined) continue;
-        const value = convert(valueNode, depth + 1);
+        const value = convert(valueNode, depth + 1, duplicates, at);
         if (value === undefined) continue;
-        entries.push({ key: String(keyNode.value), keyRange: { start: keyNode.offset, end: keyNode.offset + keyNode.length }, value });
+        entries.push({ key: String(keyNode.value), keyRange: { start: at(keyNode.offset), end: at(keyNode.offset + keyNode.length) }, value });
       }
+      // A key given twice: the last value is the one JSON.parse, Go and `aws ecs` use.
+      dedupeEntries(entries, duplicates);
       return { type: 'map', entries, nodeRange };
     }
     case 'array': {
       const items: Node[] = [];
       for (const child of node.children ?? []) {
-        const value = convert(child, depth + 1);
+        const value = convert(child, depth + 1, duplicates, at);
         if (value !== undefined) items.push(value);
       }
       return { type: 'seq', items, nodeRange };
     }
     case 'string':
       // Inside the quotes: the raw (possibly escaped) characters of the string.
-      return { type: 'scalar', value: detach(node.value as string), range: { start: node.offset + 1, end: node.offset + node.length - 1 }, nodeRange, style: 'json' };
+      return { type: 'scalar', value: detach(node.value as string), range: { start: nodeRange.start + 1, end: nodeRange.end - 1 }, nodeRange, style: 'json' };
     case 'number':
     case 'boolean':
     case 'null':
@@ -49,23 +56,29 @@ function convert(node: JsonNode, depth: number): Node | undefined {
 }
 
 export function parseJson(text: string): ParsedFile {
-  const errors: ParseError[] = [];
+  const deep = jsonDeepRegions(text);
+  const errors: SyntaxError[] = deep.map((region) => ({ message: DEPTH_MESSAGE, offset: region.offset }));
+  const cut = cutRegions(text, deep);
+  const parseErrors: ParseError[] = [];
   let tree: JsonNode | undefined;
   try {
-    tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    tree = parseTree(cut.text, parseErrors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   } catch (err) {
-    if (err instanceof RangeError) return { syntax: 'json', documents: [], error: { message: 'nesting too deep to parse', offset: 0 } };
+    if (err instanceof RangeError) return withErrors({ syntax: 'json', documents: [] }, [...errors, { message: DEPTH_MESSAGE, offset: 0 }]);
     throw err;
   }
   // jsonc-parser recovers from errors, so a file with one bad spot (a `{{placeholder}}`, a missing
   // comma) still yields the values around it, each at its true position; the error is reported too.
-  const first = errors[0];
-  const error = first === undefined ? undefined : { message: describe(printParseErrorCode(first.error)), offset: first.offset };
+  const first = parseErrors[0];
+  if (first !== undefined) errors.push({ message: describe(printParseErrorCode(first.error)), offset: cut.original(first.offset) });
+  const duplicates: DuplicateKey[] = [];
   try {
-    return { syntax: 'json', documents: [{ root: tree === undefined ? undefined : convert(tree, 0) }], ...(error !== undefined ? { error } : {}) };
+    const root = tree === undefined ? undefined : convert(tree, 0, duplicates, cut.original);
+    const duplicateKeys = sortedDuplicates(duplicates);
+    return withErrors({ syntax: 'json', documents: [duplicateKeys === undefined ? { root } : { root, duplicateKeys }] }, errors);
   } catch (err) {
-    if (err instanceof TooDeep) return { syntax: 'json', documents: [], error: { message: err.message, offset: err.offset } };
-    if (err instanceof RangeError) return { syntax: 'json', documents: [], error: { message: 'nesting too deep to parse', offset: 0 } };
+    if (err instanceof TooDeep) return withErrors({ syntax: 'json', documents: [] }, [...errors, { message: err.message, offset: err.offset }]);
+    if (err instanceof RangeError) return withErrors({ syntax: 'json', documents: [] }, [...errors, { message: DEPTH_MESSAGE, offset: 0 }]);
     throw err;
   }
 }

@@ -38,8 +38,25 @@ export interface SeqNode {
 
 export type Node = ScalarNode | MapNode | SeqNode;
 
+/**
+ * A key given twice in one mapping. The tree keeps only the last value (what `JSON.parse`, Go's
+ * decoders, `aws ecs` and Kubernetes without strict field validation use); the earlier ones are
+ * shadowed and left out, so nothing judges or edits them.
+ */
+export interface DuplicateKey {
+  key: string;
+  /** The key whose value the tree keeps (the last one). */
+  keyRange: TextRange;
+  /** An earlier occurrence of the same key, whose value is left out. */
+  shadowedRange: TextRange;
+}
+
 export interface ParsedDocument {
   root: Node | undefined;
+  /** Keys given twice in a mapping of this document, in text order; absent when there are none. */
+  duplicateKeys?: DuplicateKey[];
+  /** The document could not be parsed (YAML): root is undefined, the documents after it are still read. */
+  error?: SyntaxError;
 }
 
 export interface SyntaxError {
@@ -51,10 +68,88 @@ export interface ParsedFile {
   syntax: 'yaml' | 'json';
   documents: ParsedDocument[];
   /**
-   * The first syntax error, if the file could not be parsed. Documents before it (YAML) or the
-   * values the parser recovered around it (JSON) may still be present.
+   * The first syntax error, if the file could not be parsed in full. The other documents (YAML) or
+   * the values the parser recovered around it (JSON) are still present.
    */
   error?: SyntaxError;
+  /** Every syntax error, in text order (error is the first), when there is more than one. */
+  errors?: SyntaxError[];
+}
+
+/** Every syntax error of a parsed file, in text order. */
+export function syntaxErrors(file: ParsedFile): SyntaxError[] {
+  return file.errors ?? (file.error !== undefined ? [file.error] : []);
+}
+
+/** The documents before the first one that could not be parsed (all of them when none failed). */
+export function documentsBeforeError(file: ParsedFile): ParsedDocument[] {
+  const broken = file.documents.findIndex((document) => document.error !== undefined);
+  return broken === -1 ? file.documents : file.documents.slice(0, broken);
+}
+
+/** Sets a parsed file's error fields from its errors (sorted by offset). */
+export function withErrors(file: ParsedFile, errors: SyntaxError[]): ParsedFile {
+  if (errors.length === 0) return file;
+  errors.sort((a, b) => a.offset - b.offset);
+  file.error = errors[0];
+  if (errors.length > 1) file.errors = errors;
+  return file;
+}
+
+/** Maps up to this many entries are checked for duplicate keys pair by pair; larger ones with a Set. */
+const SMALL_MAP = 8;
+
+/**
+ * Keeps one entry per key in a mapping's entries (built in text order), the last one, where the
+ * first was: consumers take the last value. Each left-out entry is recorded in `duplicates`. The
+ * common case (no duplicate) costs a few comparisons and allocates nothing.
+ */
+export function dedupeEntries(entries: MapEntry[], duplicates: DuplicateKey[]): void {
+  const n = entries.length;
+  if (n < 2) return;
+  let found = false;
+  if (n <= SMALL_MAP) {
+    for (let i = 1; i < n && !found; i++) {
+      const key = entries[i]!.key;
+      for (let j = 0; j < i; j++) {
+        if (entries[j]!.key === key) {
+          found = true;
+          break;
+        }
+      }
+    }
+  } else {
+    const keys = new Set<string>();
+    for (const entry of entries) {
+      if (keys.has(entry.key)) {
+        found = true;
+        break;
+      }
+      keys.add(entry.key);
+    }
+  }
+  if (!found) return;
+  // The last entry of each key, and where the key first appeared.
+  const last = new Map<string, MapEntry>();
+  for (const entry of entries) {
+    const earlier = last.get(entry.key);
+    if (earlier !== undefined) duplicates.push({ key: entry.key, keyRange: entry.keyRange, shadowedRange: earlier.keyRange });
+    last.set(entry.key, entry);
+  }
+  let kept = 0;
+  const placed = new Set<string>();
+  for (const entry of entries) {
+    if (placed.has(entry.key)) continue;
+    placed.add(entry.key);
+    entries[kept++] = last.get(entry.key)!;
+  }
+  entries.length = kept;
+}
+
+/** The duplicates of a document in text order, or undefined when there are none. */
+export function sortedDuplicates(duplicates: DuplicateKey[]): DuplicateKey[] | undefined {
+  if (duplicates.length === 0) return undefined;
+  return duplicates.sort((a, b) => a.keyRange.start - b.keyRange.start);
 }
 
 /**

@@ -187,7 +187,7 @@ class Loader {
     const layer = this.layer(file, via);
     const parents = layer.extends ?? (isBundled(file) ? [] : [{ value: 'default', location: { path: layer.display, line: 1, column: 1, endLine: 1, endColumn: 1 } }]);
     const result: PolicyLayer[] = [];
-    for (const ref of parents) result.push(...this.chain(this.target(ref, file), ref, [...stack, file]));
+    for (const ref of parents) for (const parent of this.chain(this.target(ref, file), ref, [...stack, file])) result.push(parent);
     result.push(layer);
     return unique(result);
   }

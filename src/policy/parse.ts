@@ -310,7 +310,8 @@ function treeData(node: TreeNode, text: string): unknown {
  */
 function fastData(text: string): { data: unknown } | undefined {
   const parsed = fastParseYaml(text);
-  const root = parsed?.error === undefined && parsed?.documents.length === 1 ? parsed.documents[0]?.root : undefined;
+  // (A key given twice is an error for the full parser; the fast reader's tree keeps only the last.)
+  const root = parsed?.error === undefined && parsed?.documents.length === 1 && parsed.documents[0]?.duplicateKeys === undefined ? parsed.documents[0]?.root : undefined;
   if (root === undefined) return undefined;
   try {
     return { data: treeData(root, text) };

@@ -23,7 +23,8 @@ export function escapeCell(text: string): string {
 
 /** A code span that holds any text (backticks inside get a longer fence). */
 function code(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  let longest = 0;
+  for (const run of text.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
   const fence = '`'.repeat(longest + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text.replace(/\|/g, '\\|')}${pad}${fence}`;
@@ -81,7 +82,7 @@ function sidecarCallout(findings: FindingList): string[] {
 export const markdown: Reporter = (result, { relativePath, linkBase }) => {
   const head = ['## imagedrift', '', ...summaryTable(result), '', escapeCell(summaryLine(result)), ''];
   if (result.findings.length === 0) head.push('No findings.', '');
-  head.push(...sidecarCallout(result.findings));
+  for (const line of sidecarCallout(result.findings)) head.push(line);
   const byFile = new Map<string, Finding[]>();
   for (const finding of result.findings) {
     const path = finding.location.path;
@@ -104,7 +105,7 @@ export const markdown: Reporter = (result, { relativePath, linkBase }) => {
   for (const section of sections) {
     const text = section.join('\n');
     if (size + text.length + 200 > MARKDOWN_LIMIT) break;
-    body.push(...section);
+    for (const line of section) body.push(line);
     size += text.length + 1;
     shown += 1;
   }

@@ -4,6 +4,7 @@ import latestTag from './latest-tag.js';
 import missingTag from './missing-tag.js';
 import mutableTag from './mutable-tag.js';
 import parseError from './parse-error.js';
+import duplicateKey from './duplicate-key.js';
 import partialVersionTag from './partial-version-tag.js';
 import undigestedTag from './undigested-tag.js';
 import unversionedTag from './unversioned-tag.js';
@@ -34,6 +35,7 @@ export type RuleId =
   | 'invalid-reference'
   | 'unresolvable-reference'
   | 'parse-error'
+  | 'duplicate-key'
   | 'disallowed-registry'
   | 'expired-exception'
   | 'unused-suppression'
@@ -59,6 +61,7 @@ export const RULES = {
   'invalid-reference': invalidReference,
   'unresolvable-reference': unresolvableReference,
   'parse-error': parseError,
+  'duplicate-key': duplicateKey,
   'disallowed-registry': disallowedRegistry,
   'expired-exception': expiredException,
   'unused-suppression': unusedSuppression,

@@ -44,8 +44,15 @@ export class FindingStore implements FindingList {
   }
 
   push(...findings: Finding[]): void {
-    for (const finding of findings) this.held.push(finding);
-    if (this.held.length > this.limit) this.spill();
+    this.pushAll(findings);
+  }
+
+  /** Adds a list of any length (a spread call would put each finding on the stack). */
+  pushAll(findings: readonly Finding[]): void {
+    for (const finding of findings) {
+      this.held.push(finding);
+      if (this.held.length > this.limit) this.spill();
+    }
   }
 
   private open(): number {

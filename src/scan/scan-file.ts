@@ -10,7 +10,8 @@ import { EXTRACTORS, NAMED_EXTRACTORS, TEXT_EXTRACTORS, helmTemplate, helmValues
 import { imageName, overriddenImages } from '../extractors/kustomize.js';
 import type { ExtractContext, TextExtraction } from '../extractors/index.js';
 import { parseForScan, parseText } from '../parse/index.js';
-import type { ParsedFile } from '../parse/tree.js';
+import { syntaxErrors } from '../parse/tree.js';
+import type { DuplicateKey, ParsedFile } from '../parse/tree.js';
 import { findException, knownSidecarTest, normalisePath } from '../policy/match.js';
 import { policyForPath } from '../policy/merge.js';
 import { knownRuleIds } from '../policy/rule-ids.js';
@@ -48,6 +49,13 @@ function mayHoldImages(named: NamedKind | undefined, text: string, onCommandLine
     default:
       return IMAGE_KEY.test(text) || (onCommandLine && VALUES_KEY.test(text));
   }
+}
+
+/** A duplicate-key finding's message, at the key whose value is kept. */
+function duplicateMessage(duplicate: DuplicateKey, lines: LineIndex): string {
+  const first = lines.position(duplicate.shadowedRange.start);
+  const key = duplicate.key.length > 60 ? `${duplicate.key.slice(0, 59)}…` : duplicate.key;
+  return `Key \`${key}\` is given twice in this mapping (also at line ${first.line}): the last value is the one used, the one at line ${first.line} is ignored; remove one`;
 }
 
 /** Go/Helm template directives, which make a file a template rather than YAML. */
@@ -163,39 +171,49 @@ export class FileScanner {
     // full, for the error's message and position. (The fast reader cannot read a text it stopped in.)
     const stoppedAtTemplate = read.template !== undefined && GO_TEMPLATE.test(text);
     const parsed: ParsedFile = read.template === undefined || stoppedAtTemplate ? read : parseText(text, { fast: false });
-    const error = parsed.error;
+    // Each broken document has its error (the documents after it are still judged).
+    const errors = syntaxErrors(parsed);
+    const first = errors[0];
     // A Go/Helm template (or a file with `{{…}}` placeholders that break the syntax) is not parsed
     // as YAML: its `image:` lines are read one by one.
-    if (stoppedAtTemplate || (error !== undefined && (GO_TEMPLATE.test(text) || errorLine(text, error.offset).includes('{{')))) {
+    if (stoppedAtTemplate || (first !== undefined && (GO_TEMPLATE.test(text) || errorLine(text, first.offset).includes('{{')))) {
       if (!enabled('helm-template')) return { path, refs: [], findings: [], format: 'helm-template' };
       return this.finish(path, text, lines, policy, relative, 'helm-template', helmTemplate.extract(text, ctx), 'yaml');
     }
     const refs: ImageRef[] = [];
     let format: Format | undefined;
     const namedExtractor = named !== undefined ? NAMED_EXTRACTORS[named] : undefined;
-    for (const { root } of parsed.documents) {
+    const duplicates: DuplicateKey[] = [];
+    for (const { root, duplicateKeys } of parsed.documents) {
       if (root === undefined) continue;
       let extractor = namedExtractor !== undefined && namedExtractor.detect(root) ? namedExtractor : EXTRACTORS.find((candidate) => candidate.detect(root));
       // A YAML file of any name named on the command line may be a values file.
       if (extractor === undefined && onCommandLine && parsed.syntax === 'yaml' && helmValues.detect(root)) extractor = helmValues;
       if (extractor === undefined) continue;
       format ??= extractor.format;
-      if (enabled(extractor.format)) refs.push(...extractor.extract(root, ctx));
+      if (enabled(extractor.format)) {
+        // One at a time: a file may hold more references than a call takes arguments.
+        for (const ref of extractor.extract(root, ctx)) refs.push(ref);
+      }
+      if (duplicateKeys !== undefined) for (const duplicate of duplicateKeys) duplicates.push(duplicate);
     }
     dedupeAliased(refs);
     // A kustomization beside a manifest it lists may replace its images' tags: those values are
     // judged at the kustomization's `images:` entry, not here.
     const overridden = format === 'kubernetes' ? overriddenImages(ctx) : undefined;
     const judged = overridden === undefined ? refs : refs.filter((ref) => ref.format !== 'kubernetes' || !overridden.has(imageName(ref.raw)));
-    const errors: TextExtraction['errors'] = [];
-    if (error !== undefined) errors.push({ message: `cannot parse ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${error.message}`, offset: error.offset });
-    return this.finish(path, text, lines, policy, relative, format, { refs, errors }, parsed.syntax === 'yaml' ? 'yaml' : 'none', judged);
+    const problems: TextExtraction['errors'] = errors.map((error) => ({ message: `cannot parse ${parsed.syntax === 'json' ? 'JSON' : 'YAML'}: ${error.message}`, offset: error.offset }));
+    return this.finish(path, text, lines, policy, relative, format, { refs, errors: problems }, parsed.syntax === 'yaml' ? 'yaml' : 'none', judged, duplicates);
   }
 
   /** Judges what was found, adds the parse errors, then drops what suppressions and exceptions cover. */
-  private finish(path: string, text: string, lines: LineIndex, policy: Policy, relative: string, format: Format | undefined, found: TextExtraction, comments: 'yaml' | 'comments' | 'none', judged: readonly ImageRef[] = found.refs): FileResult {
+  private finish(path: string, text: string, lines: LineIndex, policy: Policy, relative: string, format: Format | undefined, found: TextExtraction, comments: 'yaml' | 'comments' | 'none', judged: readonly ImageRef[] = found.refs, duplicates: readonly DuplicateKey[] = []): FileResult {
     const { refs } = found;
     let findings: Finding[] = judge(judged, policy, this.options.facts);
+    for (const duplicate of duplicates) {
+      const finding = fileFinding('duplicate-key', policy, duplicateMessage(duplicate, lines), lines.location(path, duplicate.keyRange));
+      if (finding !== undefined) findings.push(finding);
+    }
     for (const problem of found.errors) {
       const at = (problem.lines ?? lines).location(problem.path ?? path, { start: problem.offset, end: problem.offset });
       const finding = fileFinding('parse-error', policy, problem.message, at);

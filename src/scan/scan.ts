@@ -168,13 +168,13 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
     if (result.linked !== undefined) result = withoutLinkedSeen(result, scannedAlone, linkedDone);
     if (result.refs.length > 0 && result.linked === undefined) scannedAlone.add(absolute);
     summary.refsFound += result.refs.length;
-    findings.push(...result.findings);
+    findings.pushAll(result.findings);
     countFindings(result.findings, summary);
     if (result.skipped !== undefined) skipped.push(result.skipped);
     options.onFile?.(result);
   }
   const expired = expiredExceptionFindings(options.policy, now);
-  findings.push(...expired);
+  findings.pushAll(expired);
   countFindings(expired, summary);
   summary.filesSkipped = skipped.length;
   return { findings: findings.result(), skipped, errors, summary };

@@ -23,7 +23,7 @@ function run(job: WorkerJob): WorkerReply {
     // times faster than postMessage's structured clone does.
     if (item.kind === 'file') reply = { id: job.id, kind: 'scanned', result: JSON.stringify(scanner.scan(item.path, item.text)) };
     else if (item.kind === 'skipped') reply = { id: job.id, kind: 'skipped', path: item.path, reason: item.reason };
-    else reply = { id: job.id, kind: 'skipped', path: item.path, reason: item.message };
+    else reply = { id: job.id, kind: 'error', path: item.path, message: item.message };
   } catch (err) {
     reply = { id: job.id, kind: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

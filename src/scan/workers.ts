@@ -30,6 +30,8 @@ export type WorkerReply =
   /** `result` is a FileResult as JSON (plain data, so nothing is lost). */
   | { id: number; kind: 'scanned'; result: string }
   | { id: number; kind: 'skipped'; path: string; reason: string }
+  /** The file could not be read (the scan is incomplete). */
+  | { id: number; kind: 'error'; path: string; message: string }
   | { id: number; kind: 'failed'; message: string };
 
 export type ScanOutcome = { kind: 'scanned'; result: FileResult } | { kind: 'skipped'; path: string; reason: string } | { kind: 'error'; path: string; message: string };
@@ -215,6 +217,7 @@ export function defaultWorkers(): number {
 
 function fromReply(reply: WorkerReply): ScanOutcome {
   if (reply.kind === 'failed') throw new Error(`scan worker failed: ${reply.message}`);
+  if (reply.kind === 'error') return { kind: 'error', path: reply.path, message: reply.message };
   return reply.kind === 'scanned' ? { kind: 'scanned', result: JSON.parse(reply.result) as FileResult } : { kind: 'skipped', path: reply.path, reason: reply.reason };
 }
 

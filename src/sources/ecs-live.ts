@@ -614,7 +614,7 @@ class Collector {
         this.note('region', region, region, 'ListClusters', r.error);
         return arns;
       }
-      arns.push(...(r.value.clusterArns ?? []));
+      for (const arn of r.value.clusterArns ?? []) arns.push(arn);
       nextToken = r.value.nextToken;
     } while (nextToken);
     return arns;
@@ -645,7 +645,7 @@ class Collector {
         servicesListed = false;
         break;
       }
-      serviceArns.push(...(r.value.serviceArns ?? []));
+      for (const arn of r.value.serviceArns ?? []) serviceArns.push(arn);
       nextToken = r.value.nextToken;
     } while (nextToken);
     const matched = this.serviceMatch ? serviceArns.filter((a) => this.serviceMatch!(lastSegment(a))) : serviceArns;
@@ -689,7 +689,7 @@ class Collector {
         tasksListed = false;
         break;
       }
-      taskArns.push(...(r.value.taskArns ?? []));
+      for (const arn of r.value.taskArns ?? []) taskArns.push(arn);
       nextToken = r.value.nextToken;
     } while (nextToken);
     this.progress.tasksTotal += taskArns.length;

@@ -2,7 +2,7 @@
 // the whole of it scans without a crash, every `:latest` OTEL collector in the release that
 // broke tasks (v0.29.0) is an error naming its container, and pinning copies of its files in the
 // formats of issue 13 (in a temporary directory) keeps every byte outside the image strings.
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +56,11 @@ describe.skipIf(!existsSync(corpus))('pinning the corpus files of issue 13', () 
   it('changes only image strings, keeps every reference, and a second run changes nothing', async () => {
     await loadHcl();
     const work = mkdtempSync(join(tmpdir(), 'imagedrift-corpus-pin-'));
-    for (const file of listed) cpSync(join(corpus, file), join(work, file));
+    // Writable copies (the corpus is read-only, and pin refuses a read-only file).
+    for (const file of listed) {
+      cpSync(join(corpus, file), join(work, file));
+      chmodSync(join(work, file), 0o644);
+    }
     const policy = loadDefaultPolicy();
     const scanner = new FileScanner({ policy });
     const before = new Map(listed.map((file) => [join(work, file), readFileSync(join(work, file), 'utf8')]));

@@ -1,5 +1,6 @@
 // Hostile and broken inputs: each is a finding or a clear skip with its path, never a crash or a
 // hang, and the other files are still scanned.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,14 @@ beforeAll(() => {
   symlinkSync('..', join(dir, 'loop', 'parent'));
   symlinkSync(join(dir, 'missing-target.yaml'), join(dir, 'dangling.yaml'));
   writeFileSync(join(dir, 'z-good.json'), '{"family": "f", "containerDefinitions": [{"name": "c", "image": "redis"}]}');
+  // Issue 14's hostile files: each is reported (or read) and nothing else is lost.
+  spawnSync('mkfifo', [join(dir, 'pipe.yaml')]); // passed over in a directory, never opened
+  writeFileSync(join(dir, 'cycle.yaml'), 'apiVersion: v1\nkind: List\nitems: &l\n- apiVersion: v1\n  kind: List\n  items: *l\n- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a, image: "nginx:1.27.0"}]}}\n');
+  writeFileSync(join(dir, 'merge-bomb.yaml'), `${POD}a1: &a1 {${Array.from({ length: 2000 }, (_, i) => `k${i}: v`).join(', ')}}\na2: {<<: [${Array(600).fill('*a1').join(',')}]}\n`);
+  writeFileSync(join(dir, 'dashes.yaml'), `${'- '.repeat(100_000)}image\n---\n${POD}`);
+  writeFileSync(join(dir, 'utf16.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(POD, 'utf16le')]));
+  symlinkSync('loop-b.yaml', join(dir, 'loop-a.yaml'));
+  symlinkSync('loop-a.yaml', join(dir, 'loop-b.yaml'));
 });
 
 describe('bad input', () => {
@@ -38,10 +47,17 @@ describe('bad input', () => {
     expect(reasons['huge.yaml']).toMatch(/larger than the 293 KiB limit/);
     expect(reasons['loop/parent']).toMatch(/symlink loop/);
     expect(reasons['dangling.yaml']).toMatch(/broken symlink/);
-    const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error').map((f) => f.location.path.slice(dir.length + 1));
-    expect(parseErrors.sort()).toEqual(['deep.json', 'deep.yaml']);
+    expect([reasons['loop-a.yaml'], reasons['loop-b.yaml']]).toEqual(['symlink loop', 'symlink loop']);
+    const parseErrors = result.findings.filter((f) => f.ruleId === 'parse-error').map((f) => `${f.location.path.slice(dir.length + 1)}: ${f.message}`);
+    expect(parseErrors).toEqual([
+      'cycle.yaml: cannot parse YAML: alias `*l` is inside the node it refers to (a cycle)',
+      'dashes.yaml: cannot parse YAML: nesting deeper than 256 levels',
+      'deep.json: cannot parse JSON: nesting deeper than 256 levels',
+      'deep.yaml: cannot parse YAML: nesting deeper than 256 levels',
+      'merge-bomb.yaml: cannot parse YAML: merge keys (`<<`) copy more than 1000000 entries in this file (a merge-key bomb?): the merges from here on are not applied',
+    ]);
     const judged = result.findings.filter((f) => f.ruleId !== 'parse-error').map((f) => `${f.location.path.slice(dir.length + 1)} ${f.ruleId}`);
-    expect(judged).toEqual(['a-good.yaml latest-tag', 'z-good.json missing-tag']);
+    expect(judged).toEqual(['a-good.yaml latest-tag', 'cycle.yaml undigested-tag', 'dashes.yaml latest-tag', 'merge-bomb.yaml latest-tag', 'utf16.yaml latest-tag', 'z-good.json missing-tag']);
     expect(result.errors).toEqual([]);
   });
 

@@ -303,7 +303,7 @@ class K8sJudge {
       const finding = fileFinding('audit-incomplete', view.policy, k8sAuditIncompleteMessage(entries, allKinds), { path, ...ZERO });
       if (finding !== undefined && findException(view.policy.exceptions, finding, path, now) === undefined) findings.push(finding);
     }
-    findings.push(...expiredExceptionFindings(this.policy, now));
+    for (const finding of expiredExceptionFindings(this.policy, now)) findings.push(finding);
     const namespaces = new Set(units.map((u) => u.workload.namespace));
     return { findings, stats: { namespaces: namespaces.size, workloads: units.length, pods, references, localImageIds } };
   }

@@ -83,8 +83,8 @@ export function objectsFromList(data: unknown, name: string): { pods: K8sPod[]; 
     // A nested list (`kubectl get -o json` of several List files) is read as its items.
     if (kind === 'List' || (kind?.endsWith('List') === true && Array.isArray(item.items))) {
       const inner = objectsFromList(item, name);
-      pods.push(...inner.pods);
-      workloads.push(...inner.workloads);
+      for (const pod of inner.pods) pods.push(pod);
+      for (const workload of inner.workloads) workloads.push(workload);
       ignored += inner.ignored;
       continue;
     }
