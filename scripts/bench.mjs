@@ -4,7 +4,7 @@
 // child and its peak RSS with GNU time (`/usr/bin/time -f %M`) or, where that is missing, with a
 // preloaded module that reports process.resourceUsage().maxRSS at exit.
 //
-//   node scripts/bench.mjs [--sizes 10,50,250] [--quick] [--repeat N] [--workers auto,0,2]
+//   node scripts/bench.mjs [--sizes 10,50,250] [--density-sizes 10,100] [--quick] [--repeat N] [--workers auto,0,2]
 //                          [--with-renovate] [--with-resolve] [--with-audit]
 //                          [--no-build] [--no-parsers] [--corpus DIR] [--corpus-copies N]
 //
@@ -17,6 +17,8 @@
 //      --corpus-copies N also runs both on N copies of the corpus side by side in a temporary
 //      directory (the issue's reference is Renovate on about 900 such files; the corpus has 343).
 //   3. Synthetic scale: deterministic repositories from scripts/gen-synthetic.mjs.
+//   3b. Findings density: the same kind of files with nearly every image a finding (dense) and
+//      with none (sparse, every image pinned), against a script that only reads the files.
 //   4., 5. Issue 6 parts 3 and 4 (resolution, live ECS audit): scripts/bench-resolve.ts and
 //      scripts/bench-audit.ts, run with tsx when --with-resolve / --with-audit are given.
 import { spawnSync } from 'node:child_process';
@@ -32,7 +34,7 @@ const cli = join(root, 'bin', 'imagedrift.js');
 // ---- arguments ------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const args = { sizes: [10, 50, 250], repeat: 3, workers: ['auto'], renovate: false, resolve: false, audit: false, build: true, parsers: true, corpus: resolve(root, '..', 'shared', 'corpus'), corpusCopies: 1, quick: false };
+  const args = { sizes: [10, 50, 250], densitySizes: [10, 100], repeat: 3, workers: ['auto'], renovate: false, resolve: false, audit: false, build: true, parsers: true, corpus: resolve(root, '..', 'shared', 'corpus'), corpusCopies: 1, quick: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -42,6 +44,7 @@ function parseArgs(argv) {
     };
     if (arg === '--sizes') args.sizes = value().split(',').map(Number);
     else if (arg === '--repeat') args.repeat = Number(value());
+    else if (arg === '--density-sizes') args.densitySizes = value().split(',').filter(Boolean).map(Number);
     else if (arg === '--workers') args.workers = value().split(',');
     else if (arg === '--with-renovate') args.renovate = true;
     else if (arg === '--with-resolve') args.resolve = true;
@@ -60,6 +63,7 @@ function parseArgs(argv) {
     args.sizes = args.sizes.filter((size) => size <= 10);
     if (args.sizes.length === 0) args.sizes = [10];
     args.repeat = 1;
+    args.densitySizes = args.densitySizes.filter((size) => size <= 10);
   }
   if (!(Number.isInteger(args.corpusCopies) && args.corpusCopies >= 1)) throw new Error('--corpus-copies takes a whole number of at least 1');
   if (args.sizes.some((size) => !(size > 0)) || !(args.repeat >= 1)) throw new Error('--sizes takes positive numbers of MB, --repeat a count of at least 1');
@@ -462,6 +466,67 @@ function sideBySide(args, dir, shown, out) {
   return renovate?.error === undefined ? renovate : undefined;
 }
 
+/**
+ * The read floor: a Node script that only walks the directory and reads every file a scan reads
+ * (same names, same order of work, no parsing): what no scanner can go below.
+ */
+const READ_FLOOR = `
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+const { isScannedName } = await import(process.env.IMAGEDRIFT_FILE_NAMES);
+let bytes = 0;
+const walk = (dir) => {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) { if (entry.name !== '.git' && entry.name !== 'node_modules') walk(path); }
+    else if (isScannedName(entry.name)) bytes += readFileSync(path, 'utf8').length;
+  }
+};
+walk(process.argv[1]);
+process.stdout.write(String(bytes));
+`;
+
+/**
+ * The cost of a finding: the same generated files with every image floating or undigested (dense:
+ * nearly every reference a finding) and with every image pinned by digest (sparse: almost none),
+ * scanned in turns with the read floor, per size.
+ */
+function findingsDensity(args) {
+  const rows = [];
+  const notes = [];
+  for (const size of args.densitySizes) {
+    const dense = ensureSynthetic(size, 1, undefined, 'dense');
+    const sparse = ensureSynthetic(size, 1, undefined, 'sparse');
+    const floors = [];
+    const floor = () => {
+      const run = measure(process.execPath, ['--input-type=module', '-e', READ_FLOOR, dense.dir], { env: { IMAGEDRIFT_FILE_NAMES: join(root, 'dist', 'core', 'file-names.js') } });
+      if (run.status !== 0) throw new Error(`read floor failed: ${run.stderr}`);
+      floors.push(run);
+    };
+    // Dense, then sparse, then the floor, round after round: the three see the same machine.
+    const sparseRuns = [];
+    const denseResult = benchScan(dense.dir, 'auto', args.repeat, () => {
+      sparseRuns.push(benchScan(sparse.dir, 'auto', 1));
+      floor();
+    });
+    const sparseWall = median(sparseRuns.map((run) => run.wall));
+    const sparseRss = Math.max(...sparseRuns.map((run) => run.rssMB ?? 0));
+    const floorWall = median(floors.map((run) => run.wall));
+    const sparseLast = sparseRuns.at(-1);
+    rows.push([`${size} MiB dense`, String(dense.files), String(denseResult.refs), String(denseResult.findings), fmt(denseResult.wall), fmt(denseResult.rssMB, 0), fmt(denseResult.wall / sparseWall), fmt(denseResult.wall / floorWall, 1)]);
+    rows.push([`${size} MiB sparse`, String(sparse.files), String(sparseLast.refs), String(sparseLast.findings), fmt(sparseWall), fmt(sparseRss, 0), '1.00', fmt(sparseWall / floorWall, 1)]);
+    rows.push([`${size} MiB read floor`, String(dense.files), '', '', fmt(floorWall), fmt(Math.max(...floors.map((run) => run.rssMB ?? 0)), 0), '', '1.0']);
+    notes.push(`${size} MiB: dense/sparse ${(denseResult.wall / sparseWall).toFixed(2)}x, dense/read floor ${(denseResult.wall / floorWall).toFixed(1)}x, dense peak RSS ${fmt(denseResult.rssMB, 0)} MiB.`);
+  }
+  return [
+    `\`node scripts/gen-synthetic.mjs --size N --findings dense|sparse\`: Kubernetes multi-document files with sidecars, ECS JSON and CloudFormation; dense has every image floating or undigested, sparse the same kind of files with every image pinned by digest. Each scanned with \`--format json -o /dev/null\`; the read floor is a Node script that walks the dense directory and reads every file a scan reads, nothing more. Median of ${args.repeat} run(s), the three taking turns.`,
+    '',
+    table(['repository', 'files', 'refs', 'findings', 'wall s', 'peak RSS MiB', 'vs sparse', 'vs read floor'], rows),
+    '',
+    ...notes,
+  ].join('\n');
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -541,6 +606,12 @@ async function main() {
       out(`Linearity (workers ${workers}): ${large} MiB takes ${ratio.toFixed(2)}x the time of 50 MiB (${(large / 50).toFixed(1)}x the bytes).`);
     }
   }
+
+  out();
+  out('## 3b. Findings density');
+  out();
+  if (args.densitySizes.length === 0) out('Not run (--density-sizes is empty).');
+  else out(findingsDensity(args));
 
   // Issue 6 parts 3 and 4: their benchmarks are scripts of their own (TypeScript, run with tsx),
   // run from here on request; without the flag this only says how to run them.
