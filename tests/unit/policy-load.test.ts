@@ -194,7 +194,7 @@ describe('rule ids', () => {
 
 describe('bad policy files: every problem at its line and column', () => {
   it.each([
-    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, paths, overrides']],
+    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, paths, overrides, pin, deny']],
     ['unknown rule id', 'rules:\n  latest-tag: error\n  latst-tag: error\n', ['p.yaml:3:3: rules.latst-tag: unknown rule `latst-tag` (did you mean `latest-tag`?)']],
     ['bad severity', 'rules:\n  mutable-tag: { severity: critical }\n', ['p.yaml:2:28: rules.mutable-tag.severity: expected a severity (error, warning, note, off), got "critical"']],
     ['bad shorthand severity', 'rules:\n  missing-tag: 3\n', ['p.yaml:2:16: rules.missing-tag: expected a severity (error, warning, note, off), got number 3']],
