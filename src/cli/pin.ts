@@ -18,10 +18,15 @@ import { ExitCode } from './exit-codes.js';
 import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 import type { CreatedResolver } from '../resolve/create.js';
+import type { UpgradeLevel } from '../resolve/version-tags.js';
 
 interface PinFlags extends ResolveFlags, PolicyFlags {
   style: 'tag-digest' | 'digest';
   upgradeLatest?: boolean;
+  keepTag?: boolean;
+  refresh?: boolean;
+  upgrade?: UpgradeLevel;
+  prerelease?: boolean;
   only: string[];
   dryRun?: boolean;
   check?: boolean;
@@ -84,7 +89,14 @@ export function formatPinReport(report: PinReport, dryRun: boolean): string {
   const pinned = report.files.flatMap((file) => file.pinned.map((pin) => ({ ...pin, path: file.path })));
   const changed = report.files.filter((file) => file.pinned.length > 0).length;
   lines.push(`${dryRun ? 'would pin' : 'pinned'} ${pinned.length} reference${pinned.length === 1 ? '' : 's'} in ${changed} file${changed === 1 ? '' : 's'}`);
-  for (const pin of pinned) lines.push(`  ${pin.path}:${pin.line}:${pin.column}: ${pin.from} -> ${pin.to}`);
+  for (const pin of pinned) {
+    const what = pin.kind === 'refresh' ? ' (refresh: the tag moved)' : pin.kind === 'upgrade' ? ' (upgrade)' : '';
+    lines.push(`  ${pin.path}:${pin.line}:${pin.column}: ${pin.from} -> ${pin.to}${what}${pin.proposal.note !== undefined ? `; ${pin.proposal.note}` : ''}`);
+  }
+  if (report.waiting.length > 0) {
+    lines.push(`waiting ${report.waiting.length} reference${report.waiting.length === 1 ? '' : 's'}:`);
+    for (const held of report.waiting) lines.push(`  ${held.path}:${held.line}:${held.column}: ${held.image}: ${held.reason}`);
+  }
   const refused = report.files.filter((file) => file.refused !== undefined);
   if (refused.length > 0) {
     lines.push(`refused ${refused.length} file${refused.length === 1 ? '' : 's'}:`);
@@ -103,7 +115,11 @@ export function pinCommand(): Command {
     .description('Rewrite files in place so that floating and undigested image references are pinned to verified digests (repo:tag@sha256:…).')
     .argument('[paths...]', 'files or directories to pin', ['.'])
     .addOption(new Option('--style <style>', 'tag-digest keeps the tag for readers (repo:tag@sha256:…); digest writes repo@sha256:… and keeps the tag in a YAML comment').choices(['tag-digest', 'digest']).default('tag-digest'))
-    .option('--upgrade-latest', 'replace latest (or no tag) by the version tag that shares its digest (:v0.28.0@sha256:…)')
+    .option('--keep-tag', 'keep the tag as written (:latest@sha256:…) instead of the version tag that shares the digest (:v0.28.0@sha256:…, the default)')
+    .addOption(new Option('--upgrade-latest', 'the default now: latest (or no tag) becomes the version tag that shares its digest').hideHelp())
+    .option('--refresh', 'also re-pin tag@digest references whose tag now points at another digest (tag-moved)')
+    .addOption(new Option('--upgrade <level>', 'move exact versions to the newest release at this level (patch, minor, major), pinned by digest').choices(['patch', 'minor', 'major']))
+    .option('--prerelease', 'with --upgrade: pre-releases (1.3.0-rc.1) count as releases')
     .addOption(new Option('--only <selector>', 'only findings of this rule id, role (app, init, sidecar) or path glob; repeatable').argParser((value: string, previous: string[]) => [...previous, value]).default([]))
     .option('--dry-run', 'print a unified diff and write nothing')
     .option('--check', 'write nothing; exit 1 when anything would change (for CI)')
@@ -139,7 +155,8 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
       let created: CreatedResolver | undefined;
       let propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;
-      const [{ digestToPin, isVerifiableDigest }, { withBudget: withBudgetNow }, { Semaphore }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js'), import('../resolve/limit.js')]);
+      const refresh = flags.refresh === true || flags.only.includes('tag-moved');
+      const [{ isVerifiableDigest }, { withBudget: withBudgetNow }, { Semaphore }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js'), import('../resolve/limit.js')]);
       const { budgetMs, budgetLabel } = budgetOptions(flags);
       // References are worked on 32 at a time (as scan --resolve does), and each one's time budget
       // starts when its turn comes, not while it waits behind the others.
@@ -164,23 +181,19 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
             return { ok: true, proposal: rest };
           };
         } else {
-          const { versionTagForDigest } = await import('../resolve/version-tags.js');
+          const { createProposer } = await import('../fix/propose.js');
           created = await resolverFrom(flags, warn);
-          const session = created.session;
-          propose = (parsed) =>
-            withBudget(budgetMs, budgetLabel, async () => {
-              const outcome = await session.resolve(parsed, { verify: true, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
-              if (!outcome.ok) return { ok: false, reason: outcome.reason };
-              let versionTag: string | undefined;
-              if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
-                const tags = await session.listTags(parsed).catch((err: unknown) => {
-                  warn(`${canonicalReference(parsed)}: the tag list could not be read (${err instanceof Error ? err.message : String(err)}): --upgrade-latest found no version tag, so it is pinned as \`${parsed.tag ?? 'latest'}\``);
-                  return undefined;
-                });
-                versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
-              }
-              return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
-            });
+          const proposer = createProposer({
+            session: created.session,
+            policy,
+            refresh,
+            ...(flags.upgrade !== undefined ? { upgrade: flags.upgrade } : {}),
+            prerelease: flags.prerelease === true,
+            ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
+            now: Date.now(),
+            onWarning: warn,
+          });
+          propose = (parsed) => withBudget(budgetMs, budgetLabel, () => proposer(parsed));
         }
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
@@ -197,7 +210,9 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
           relativePath,
           ...(setup.filter !== undefined ? { filter: setup.filter } : {}),
           style: flags.style,
-          upgradeLatest: flags.upgradeLatest === true,
+          keepTag: flags.keepTag === true,
+          refresh,
+          upgrade: flags.upgrade !== undefined,
           propose,
           dryRun: flags.dryRun === true || flags.check === true,
           ...(only !== undefined ? { only } : {}),
