@@ -27,9 +27,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * YAML parser, the schema checker, the registry and audit side (AWS SDK, Kubernetes client). A glob
  * ends in `/*` for a scope.
  */
-const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node'];
+const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node', '@octokit/*'];
 /** Lazy packages that share code go into one vendor file together (by its name). */
-const VENDOR_GROUPS = { aws: ['@aws-sdk/*', '@smithy/*'] };
+const VENDOR_GROUPS = { aws: ['@aws-sdk/*', '@smithy/*'], octokit: ['@octokit/*'] };
 const outdir = join(root, 'dist', 'bundle');
 
 /** The package name of a bare import (`@aws-sdk/client-ecs/dist` -> `@aws-sdk/client-ecs`). */

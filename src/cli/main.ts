@@ -3,11 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.js';
 import { ExitCode } from './exit-codes.js';
 import { pinCommand } from './pin.js';
+import { prCommand } from './pr.js';
 import { scanCommand } from './scan.js';
 import { VERSION } from './version.js';
 
 export function program(): Command {
-  const commands = [scanCommand(), pinCommand(), auditCommand()];
+  const commands = [scanCommand(), pinCommand(), prCommand(), auditCommand()];
   // addCommand() does not pass on settings: every command reports usage errors the same way.
   for (const command of commands) command.showHelpAfterError().exitOverride();
   const main = new Command('imagedrift')
@@ -21,6 +22,7 @@ Examples:
   $ imagedrift scan --format json -o results.json deploy/
   $ imagedrift scan --resolve deploy/               propose pinned digests
   $ imagedrift pin --dry-run deploy/                show the pinning diff
+  $ imagedrift pr                                   open a pull request that pins them
   $ imagedrift audit ecs --region us-east-1         what really runs in ECS
   $ imagedrift audit k8s -A --resolve               what really runs in Kubernetes`,
     )

@@ -126,7 +126,8 @@ export function createProposer(settings: ProposeSettings): (parsed: ParsedRefere
 
     // The version tag sharing the digest: written for `latest` or no tag, and judged against deny.versions.
     const floating = !isExactVersion(parsed.tag);
-    const wantsVersion = parsed.tag === undefined || parsed.tag === 'latest' || (floating && (policy.deny?.versions.length ?? 0) > 0);
+    // For a refresh it also names the release the tag moved to, for the reviewer.
+    const wantsVersion = parsed.tag === undefined || parsed.tag === 'latest' || (floating && ((policy.deny?.versions.length ?? 0) > 0 || parsed.digest !== undefined));
     let versionTag: string | undefined;
     let previousVersionTag: string | undefined;
     if (wantsVersion || parsed.digest !== undefined) {
