@@ -142,8 +142,9 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
   }
   const setup = await setupRun(flags, cwd);
   const tracked = await local.trackedFiles();
-  const baseCommit = await local.head();
-  const currentBranch = await local.currentBranch();
+  const { commit: baseCommit, branch: currentBranch } = await local.head().catch((err: unknown) => {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  });
   const toRepo = (path: string): string => relative(root, resolve(cwd, path)).split(sep).join('/');
 
   // The forge: GitHub unless asked for GitLab (or inside GitLab CI).
@@ -197,7 +198,7 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
   }
 
   const info = forge !== undefined ? await forge.repository() : undefined;
-  const base = flags.base ?? info?.defaultBranch ?? (await local.remoteDefaultBranch(flags.remote)) ?? currentBranch;
+  const base = flags.base ?? info?.defaultBranch ?? (info === undefined ? await local.remoteDefaultBranch(flags.remote) : undefined) ?? currentBranch;
   if (base === undefined) throw new UsageError('cannot tell which branch to target: give --base');
 
   // The token goes to git only for the repository's own web origin, over HTTP(S).
@@ -298,7 +299,7 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
     if (hit !== undefined) throw new UsageError(`--branch ${flags.branch}: imagedrift pr never pushes to ${hit[1]} (${plan.branch}); choose another --branch`);
   }
 
-  const author = flags.author ?? (await local.configuredIdentity()) ?? (process.env.GITHUB_ACTIONS === 'true' ? { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } : { name: 'imagedrift', email: 'imagedrift@users.noreply.invalid' });
+  const author = flags.author ?? (flags.dryRun === true ? undefined : await local.configuredIdentity()) ?? (process.env.GITHUB_ACTIONS === 'true' ? { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } : { name: 'imagedrift', email: 'imagedrift@users.noreply.invalid' });
   const say = (line: string) => void process.stdout.write(`${git.redact(line)}\n`);
   const ctx = {
     git,

@@ -124,14 +124,12 @@ export class Git {
     return files;
   }
 
-  async head(): Promise<string> {
-    return this.text(['rev-parse', '--verify', 'HEAD^{commit}']);
-  }
-
-  /** The branch checked out, or undefined when HEAD is detached (as in most CI checkouts). */
-  async currentBranch(): Promise<string | undefined> {
-    const out = await this.run(['symbolic-ref', '-q', '--short', 'HEAD'], { allowFailure: true });
-    return out.code === 0 ? out.stdout.trim() : undefined;
+  /** The commit checked out, and its branch (undefined when HEAD is detached, as in most CI checkouts). */
+  async head(): Promise<{ commit: string; branch?: string }> {
+    const out = await this.run(['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD', '--'], { allowFailure: true });
+    const [commit = '', name = ''] = out.stdout.trim().split('\n');
+    if (out.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) throw new GitError('the checkout has no commit yet (git rev-parse HEAD failed)');
+    return { commit, ...(name.startsWith('refs/heads/') ? { branch: name.slice('refs/heads/'.length) } : {}) };
   }
 
   async remoteUrl(remote: string): Promise<string> {
@@ -212,14 +210,11 @@ export class Git {
 
   /** The identity git is configured with (user.name and user.email, or GIT_AUTHOR_*), if any: never one git guesses from the host name. */
   async configuredIdentity(): Promise<{ name: string; email: string } | undefined> {
-    const get = async (key: string, variable: string): Promise<string | undefined> => {
-      const fromEnv = process.env[variable];
-      if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-      const out = await this.run(['config', '--get', key], { allowFailure: true });
-      return out.code === 0 && out.stdout.trim() !== '' ? out.stdout.trim() : undefined;
-    };
-    const name = await get('user.name', 'GIT_AUTHOR_NAME');
-    const email = await get('user.email', 'GIT_AUTHOR_EMAIL');
+    const out = await this.run(['config', '--get-regexp', '^user\\.(name|email)$'], { allowFailure: true });
+    const config = new Map(out.stdout.split('\n').filter((line) => line !== '').map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1).trim()]));
+    const pick = (variable: string, key: string) => (process.env[variable] !== undefined && process.env[variable] !== '' ? process.env[variable] : config.get(key) || undefined);
+    const name = pick('GIT_AUTHOR_NAME', 'user.name');
+    const email = pick('GIT_AUTHOR_EMAIL', 'user.email');
     return name !== undefined && email !== undefined ? { name, email } : undefined;
   }
 }

@@ -23,13 +23,13 @@ export function code(value: string, table = false): string {
 
 /**
  * Prose: every ASCII punctuation character Markdown could act on is backslash-escaped (so no
- * emphasis, link, heading, list, table cell or HTML tag starts), `<`, `>` and `&` also become
- * entities, and `@` and `#` are followed by a word joiner so that neither a mention nor an issue
+ * emphasis, link, autolink, heading, list or table cell starts), `<`, `>` and `&` become entities
+ * (no HTML), and `@` and `#` are followed by a word joiner so that neither a mention nor an issue
  * reference forms.
  */
 export function prose(value: string): string {
   return visible(value)
-    .replace(/[\\`*_{}[\]()#+\-.!|~"'$%,:;=?^/]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]()#+\-.!|~:]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -37,7 +37,7 @@ export function prose(value: string): string {
     .replace(/\\#/g, '\\#\u2060');
 }
 
-/** A link target: only http(s) URLs, with characters that could end the target percent-encoded. */
+/** A link target: only http(s) URLs, with characters that could end the target (or a table cell) percent-encoded. */
 export function url(value: string): string | undefined {
   let parsed: URL;
   try {
@@ -46,7 +46,7 @@ export function url(value: string): string | undefined {
     return undefined;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
-  return parsed.href.replace(/[()<>\s"'`\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return parsed.href.replace(/[()<>\s"'`\\|]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 /** A path in a URL: each segment percent-encoded. */
