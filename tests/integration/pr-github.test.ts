@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub } from '../helpers/fake-github.js';
+import { startConnectProxy } from '../helpers/fault-proxy.js';
 import type { FakeGitHub } from '../helpers/fake-github.js';
 import { isolatedGitEnv, makeRepo, serveGitOverHttp } from '../helpers/git.js';
 import type { TestRepo } from '../helpers/git.js';
@@ -204,6 +205,20 @@ describe('imagedrift pr (GitHub)', () => {
       // No git objects were written either: the object store holds what the clone had.
       expect(repo.git('count-objects', '-v')).toBe(objects);
     });
+    // The API is reached through the proxy the environment names, as a CONNECT tunnel.
+    const proxy = await startConnectProxy({ resolveName: (name) => (name === 'api.github.test' ? '127.0.0.1' : undefined) });
+    try {
+      await withApi(repo, env, async (api, runEnv) => {
+        const port = new URL(api.url).port;
+        const viaProxy = await imagedrift(['pr', '--dry-run'], repo.work, { ...runEnv, GITHUB_API_URL: `http://api.github.test:${port}`, http_proxy: proxy.url, NO_PROXY: '127.0.0.1' });
+        expect(viaProxy.code, viaProxy.stdout + viaProxy.stderr).toBe(0);
+        expect(api.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /repos/acme/shop', 'GET /repos/acme/shop/pulls']);
+        expect(proxy.tunnelsTo('api.github.test')).toBeGreaterThan(0);
+        expect(proxy.plainRequests).toEqual([]);
+      });
+    } finally {
+      await proxy.stop();
+    }
     // Without a token, a dry run still shows what would be done.
     const offline = await imagedrift(['pr', '--dry-run', '--repo', 'acme/shop'], repo.work, env);
     expect(offline.code, offline.stderr).toBe(0);
