@@ -201,6 +201,16 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
   const base = flags.base ?? info?.defaultBranch ?? (info === undefined ? await local.remoteDefaultBranch(flags.remote) : undefined) ?? currentBranch;
   if (base === undefined) throw new UsageError('cannot tell which branch to target: give --base');
 
+  // Never the default branch, the base, or the branch checked out here; checked before any work
+  // for the branches known now, and again for those named after files.
+  const refuseBranch = (branch: string): void => {
+    const forbidden: Array<[string | undefined, string]> = [[info?.defaultBranch, 'the default branch'], [base, 'the base branch'], [currentBranch, 'the branch checked out here']];
+    const hit = forbidden.find(([name]) => name !== undefined && branch === name);
+    if (hit !== undefined) throw new UsageError(`--branch ${flags.branch}: imagedrift pr never pushes to ${hit[1]} (${branch}); choose another --branch`);
+  };
+  if (flags.group !== 'files') refuseBranch(flags.branch);
+  if (flags.group === 'sidecars') refuseBranch(`${flags.branch}-sidecars`);
+
   // The token goes to git only for the repository's own web origin, over HTTP(S).
   const webOrigin = info !== undefined ? new URL(info.webUrl).origin : undefined;
   const auth =
@@ -292,12 +302,7 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
     plans.push(toPlan(await pinWith(userOnly), flags.branch));
   }
 
-  // Never the default branch, the base, or the branch checked out here.
-  for (const plan of plans) {
-    const forbidden: Array<[string | undefined, string]> = [[info?.defaultBranch, 'the default branch'], [base, 'the base branch'], [currentBranch, 'the branch checked out here']];
-    const hit = forbidden.find(([name]) => name !== undefined && plan.branch === name);
-    if (hit !== undefined) throw new UsageError(`--branch ${flags.branch}: imagedrift pr never pushes to ${hit[1]} (${plan.branch}); choose another --branch`);
-  }
+  for (const plan of plans) refuseBranch(plan.branch);
 
   const author = flags.author ?? (flags.dryRun === true ? undefined : await local.configuredIdentity()) ?? (process.env.GITHUB_ACTIONS === 'true' ? { name: 'github-actions[bot]', email: '41898282+github-actions[bot]@users.noreply.github.com' } : { name: 'imagedrift', email: 'imagedrift@users.noreply.invalid' });
   const say = (line: string) => void process.stdout.write(`${git.redact(line)}\n`);

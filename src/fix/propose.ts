@@ -3,7 +3,7 @@
 // exact version to a newer release at the level asked. Every digest proposed was fetched and
 // hashed (verified); none is a version the policy denies, and none is younger than the policy's
 // `pin.minimumReleaseAge` (such a proposal is held, with the time it may go ahead).
-import { canonicalName } from '../core/parse-reference.js';
+import { canonicalName, canonicalReference } from '../core/parse-reference.js';
 import type { ParsedReference } from '../core/types.js';
 import { deniedVersion, describeDenial } from '../policy/deny.js';
 import { releaseAgeVerdict } from '../policy/release-age.js';
@@ -71,7 +71,7 @@ export function createProposer(settings: ProposeSettings): (parsed: ParsedRefere
 
   async function tagList(parsed: ParsedReference, consequence: string): Promise<string[] | undefined> {
     return session.listTags(parsed).catch((err: unknown) => {
-      settings.onWarning?.(`${canonicalName(parsed)}: the tag list could not be read (${reasonOf(err)}): ${consequence}`);
+      settings.onWarning?.(`${canonicalReference({ ...parsed, digest: undefined })}: the tag list could not be read (${reasonOf(err)}): ${consequence}`);
       return undefined;
     });
   }
@@ -131,7 +131,11 @@ export function createProposer(settings: ProposeSettings): (parsed: ParsedRefere
     let versionTag: string | undefined;
     let previousVersionTag: string | undefined;
     if (wantsVersion || parsed.digest !== undefined) {
-      const tags = await tagList(parsed, `\`${parsed.tag ?? 'latest'}\` was not matched to a version tag`);
+      const consequence =
+        parsed.digest === undefined && (parsed.tag === undefined || parsed.tag === 'latest')
+          ? `no version tag was found to name it, so it is pinned as \`${parsed.tag ?? 'latest'}\``
+          : `\`${parsed.tag ?? 'latest'}\` was not matched to a version tag`;
+      const tags = await tagList(parsed, consequence);
       // Version tags are compared on what the registry serves for them (the index digest).
       if (wantsVersion) versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
       if (parsed.digest !== undefined) previousVersionTag = await versionTagForDigest(session, parsed, parsed.digest, tags);

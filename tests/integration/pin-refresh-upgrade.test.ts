@@ -80,11 +80,8 @@ describe('pin --refresh', () => {
     expect(plain.stdout).toContain('pinned 0 references in 0 files');
     expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toBe(text);
 
-    const dry = cli(['pin', '--dry-run', '--only', 'tag-moved', '.'], dir);
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain(`-      image: ${host}/team/web:stable@${old.digest}\n+      image: ${host}/team/web:stable@${moved.digest}\n`);
-
-    const refreshed = cli(['pin', '--refresh', '.'], dir);
+    // --only tag-moved implies --refresh.
+    const refreshed = cli(['pin', '--only', 'tag-moved', '.'], dir);
     expect(refreshed.code).toBe(0);
     expect(refreshed.stdout).toContain(`pod.yaml:7:14: ${host}/team/web:stable@${old.digest} -> ${host}/team/web:stable@${moved.digest} (refresh: the tag moved)`);
     expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toBe(text.replace(old.digest, moved.digest));
@@ -104,8 +101,7 @@ describe('pin --upgrade', () => {
     };
     const patch = expectAt('patch', '1.2.5');
     expect(patch.stdout).toContain(`${host}/team/app:1.2.3 -> ${host}/team/app:1.2.5@${app['1.2.5']!.digest} (upgrade)`);
-    expectAt('minor', '1.3.0');
-    expectAt('major', '2.0.0');
+    // The other levels are the unit tests' (upgradeCandidates); a pre-release only when asked.
     expectAt('patch', '1.2.6-rc.1', ['--prerelease']);
   }, 60_000);
 

@@ -191,30 +191,25 @@ describe('imagedrift pr (GitHub)', () => {
     });
   }, 120_000);
 
-  it('prints the branch, commit message and body with --dry-run, and writes nothing', async () => {
+  it('prints the branch, commit message and body with --dry-run, and writes nothing (the API reached through the proxy)', async () => {
     const { repo, env } = await setup();
     const objects = repo.git('count-objects', '-v');
-    await withApi(repo, env, async (api, runEnv) => {
-      const dry = await imagedrift(['pr', '--dry-run'], repo.work, runEnv);
-      expect(dry.code, dry.stdout + dry.stderr).toBe(0);
-      expect(dry.stdout).toContain('branch: imagedrift/pin\ncommit message:\n  fix(images): pin 2 image references\n');
-      expect(dry.stdout).toContain('pull request title: fix(images): pin 2 image references\npull request body:\n  <!-- imagedrift:pr branch=imagedrift/pin -->\n');
-      expect(api.writes()).toEqual([]);
-      expect(repo.tip('imagedrift/pin')).toBeUndefined();
-      expect(repo.git('status', '--porcelain')).toBe('');
-      // No git objects were written either: the object store holds what the clone had.
-      expect(repo.git('count-objects', '-v')).toBe(objects);
-    });
     // The API is reached through the proxy the environment names, as a CONNECT tunnel.
     const proxy = await startConnectProxy({ resolveName: (name) => (name === 'api.github.test' ? '127.0.0.1' : undefined) });
     try {
       await withApi(repo, env, async (api, runEnv) => {
         const port = new URL(api.url).port;
-        const viaProxy = await imagedrift(['pr', '--dry-run'], repo.work, { ...runEnv, GITHUB_API_URL: `http://api.github.test:${port}`, http_proxy: proxy.url, NO_PROXY: '127.0.0.1' });
-        expect(viaProxy.code, viaProxy.stdout + viaProxy.stderr).toBe(0);
+        const dry = await imagedrift(['pr', '--dry-run'], repo.work, { ...runEnv, GITHUB_API_URL: `http://api.github.test:${port}`, http_proxy: proxy.url, NO_PROXY: '127.0.0.1' });
+        expect(dry.code, dry.stdout + dry.stderr).toBe(0);
+        expect(dry.stdout).toContain('branch: imagedrift/pin\ncommit message:\n  fix(images): pin 2 image references\n');
+        expect(dry.stdout).toContain('pull request title: fix(images): pin 2 image references\npull request body:\n  <!-- imagedrift:pr branch=imagedrift/pin -->\n');
         expect(api.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /repos/acme/shop', 'GET /repos/acme/shop/pulls']);
         expect(proxy.tunnelsTo('api.github.test')).toBeGreaterThan(0);
         expect(proxy.plainRequests).toEqual([]);
+        expect(repo.tip('imagedrift/pin')).toBeUndefined();
+        expect(repo.git('status', '--porcelain')).toBe('');
+        // No git objects were written either: the object store holds what the clone had.
+        expect(repo.git('count-objects', '-v')).toBe(objects);
       });
     } finally {
       await proxy.stop();
