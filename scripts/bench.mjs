@@ -11,7 +11,9 @@
 //   1. Parsers: MB/s of each parser considered, on the same texts (why the fast readers exist).
 //   2. Real corpus (../shared/corpus): imagedrift, and with --with-renovate Renovate's extraction
 //      (`renovate --platform=local --dry-run=extract`, installed with npm into a temporary
-//      directory, never a project dependency) on the same files; the ratio of the wall times.
+//      directory, never a project dependency) on the same files; the ratio of the wall times; then,
+//      per Renovate manager, the image references each tool found in the corpus files of issue 13's
+//      formats (FILES.tsv categories) and those only one of them found.
 //      --corpus-copies N also runs both on N copies of the corpus side by side in a temporary
 //      directory (the issue's reference is Renovate on about 900 such files; the corpus has 343).
 //   3. Synthetic scale: deterministic repositories from scripts/gen-synthetic.mjs.
@@ -165,11 +167,15 @@ function machine() {
   ].join('\n');
 }
 
+/** The names a scan reads (src/core/file-names.ts, compiled), once the build has run. */
+let scannedName = (name) => /\.(ya?ml|json|template|tf)$/i.test(name);
+
 function files(dir, out = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) files(path, out);
-    else if (/\.(ya?ml|json|template)$/i.test(entry.name)) out.push(path);
+    if (entry.isDirectory()) {
+      if (entry.name !== '.git' && entry.name !== 'node_modules') files(path, out);
+    } else if (scannedName(entry.name)) out.push(path);
   }
   return out;
 }
@@ -214,6 +220,19 @@ async function parsers(corpus) {
     ['JSON', 'src/parse/fast-json.ts: the fast reader (the same tree)', rate(json, (t) => fastParseJson(t))],
     ['JSON', '`JSON.parse` (no positions, for scale)', rate(json, (t) => JSON.parse(t))],
   ];
+  // Terraform and Dockerfiles: their own parsers (loaded only when a scan meets such a file).
+  const hcl = await dist('parse/hcl.js');
+  const loadStarted = performance.now();
+  await hcl.loadHcl();
+  const hclLoadMs = performance.now() - loadStarted;
+  const { namedKind } = await dist('core/file-names.js');
+  const corpusFiles = existsSync(corpus) ? filesAll(corpus) : [];
+  const tf = corpusFiles.filter((path) => namedKind(path) === 'terraform').map((path) => readFileSync(path, 'utf8'));
+  const dockerfiles = corpusFiles.filter((path) => namedKind(path) === 'dockerfile').map((path) => readFileSync(path, 'utf8'));
+  const { createRequire } = await import('node:module');
+  const { DockerfileParser } = createRequire(join(root, 'package.json'))('dockerfile-ast');
+  if (tf.length > 0) rows.push(['HCL', `tree-sitter HCL (terraform grammar, WebAssembly) through web-tree-sitter, on the corpus's ${tf.length} \`.tf\` files; loading it took ${hclLoadMs.toFixed(0)} ms`, rate(tf, (t) => hcl.parseHcl(t).delete())]);
+  if (dockerfiles.length > 0) rows.push(['Dockerfile', `dockerfile-ast \`DockerfileParser.parse\`, on the corpus's ${dockerfiles.length} Dockerfiles`, rate(dockerfiles, (t) => DockerfileParser.parse(t))]);
   const share = 1 - mb(fastYaml) / mb(yaml);
   return [
     `Texts: ${mb(fastYaml).toFixed(1)} MB of YAML that the fast reader accepts and ${mb(json).toFixed(1)} MB of JSON, from ${existsSync(corpus) ? 'the shared corpus and ' : ''}the 10 MB synthetic repository; the fast reader leaves ${(share * 100).toFixed(1)}% of the YAML bytes to the full parser. Best of 3 rounds, one thread.`,
@@ -226,16 +245,22 @@ async function parsers(corpus) {
 
 const RENOVATE_DIR = join(tmpdir(), 'imagedrift-bench-renovate');
 
-function renovateConfig() {
+/** Renovate's managers for the formats of issue 13, with their default file patterns. */
+const FORMAT_MANAGERS = ['terraform', 'helm-values', 'kustomize', 'docker-compose', 'dockerfile', 'github-actions', 'gitlabci'];
+
+function renovateConfig(version) {
+  // Renovate 41 renamed `fileMatch` (regular expressions) to `managerFilePatterns` (`/…/` for a regular expression).
+  const major = Number(version.split('.')[0]);
+  const files = (pattern) => (major >= 41 ? { managerFilePatterns: [`/${pattern}/`] } : { fileMatch: [pattern] });
   return {
     onboarding: false,
     requireConfig: 'optional',
-    enabledManagers: ['kubernetes', 'custom.regex'],
-    kubernetes: { fileMatch: ['\\.ya?ml$'] },
+    enabledManagers: ['kubernetes', 'custom.regex', ...FORMAT_MANAGERS],
+    kubernetes: files('\\.ya?ml$'),
     customManagers: [
       {
         customType: 'regex',
-        fileMatch: ['\\.json$'],
+        ...files('\\.json$'),
         matchStrings: ['"image"\\s*:\\s*"(?<depName>[^"@:]+(?::\\d+/[^"@:]+)?)(?::(?<currentValue>[^"@]+))?(?:@(?<currentDigest>sha256:[a-f0-9]+))?"'],
         datasourceTemplate: 'docker',
       },
@@ -258,8 +283,8 @@ function renovateRunner(corpus) {
   const installed = installRenovate();
   if (installed.error !== undefined) return { run: () => {}, result: () => ({ error: installed.error }) };
   const config = join(RENOVATE_DIR, 'bench-config.json');
-  writeFileSync(config, `${JSON.stringify(renovateConfig(), null, 2)}\n`);
   const version = JSON.parse(readFileSync(join(RENOVATE_DIR, 'node_modules', 'renovate', 'package.json'), 'utf8')).version;
+  writeFileSync(config, `${JSON.stringify(renovateConfig(version), null, 2)}\n`);
   const env = { LOG_FORMAT: 'json', LOG_LEVEL: 'debug', RENOVATE_CONFIG_FILE: config, RENOVATE_BASE_DIR: join(RENOVATE_DIR, 'base') };
   const runs = [];
   let log = '';
@@ -298,7 +323,120 @@ function renovateResult(version, runs, log) {
       }
     }
   }
-  return { version, wall: median(runs.map((run) => run.wall)), walls: runs.map((run) => run.wall), rssMB: Math.max(...runs.map((run) => run.rssMB ?? 0)) || undefined, deps: all, dockerDeps: docker, files };
+  return { version, wall: median(runs.map((run) => run.wall)), walls: runs.map((run) => run.wall), rssMB: Math.max(...runs.map((run) => run.rssMB ?? 0)) || undefined, deps: all, dockerDeps: docker, files, packageFiles: extracted.packageFiles ?? {} };
+}
+
+// ---- issue 13: per manager, side by side -----------------------------------------------------------
+
+/** FILES.tsv categories of the formats issue 13 added, and the Renovate manager for each of our formats. */
+const NEW_CATEGORIES = new Set(['terraform', 'helm-values', 'helm-template', 'kustomization', 'compose', 'dockerfile', 'gha-workflow', 'gitlab-ci', 'copilot']);
+const MANAGER_OF_FORMAT = { terraform: 'terraform', 'helm-values': 'helm-values', 'helm-template': 'kubernetes', kustomize: 'kustomize', compose: 'docker-compose', dockerfile: 'dockerfile', 'github-actions': 'github-actions', 'gitlab-ci': 'gitlabci', copilot: '(none: Copilot)', kubernetes: 'kubernetes', 'ecs-task-definition': 'custom.regex', cloudformation: 'custom.regex' };
+
+/** `docker.io/library/nginx` and `nginx` alike: how both tools' names are compared. */
+function imageName(name) {
+  return String(name).toLowerCase().replace(/^(index\.)?docker\.io\//, '').replace(/^library\//, '');
+}
+
+function filesAll(dir, out = []) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) filesAll(path, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Every reference imagedrift finds (not only those with findings), with its format, from the compiled scanner. */
+async function ourReferences(corpus) {
+  const { scanPaths } = await import(join(root, 'dist', 'scan', 'scan.js'));
+  const { loadDefaultPolicy } = await import(join(root, 'dist', 'policy', 'load.js'));
+  const { parseReference } = await import(join(root, 'dist', 'core', 'parse-reference.js'));
+  const refs = [];
+  await scanPaths([corpus], {
+    policy: loadDefaultPolicy(),
+    workers: 0,
+    root: corpus,
+    onFile: (result) => {
+      for (const ref of result.refs) {
+        const parsed = parseReference(ref.raw);
+        const name = parsed.ok ? `${parsed.ref.implicitRegistry ? '' : `${parsed.ref.registry}/`}${parsed.ref.path}` : ref.raw.replace(/[:@].*$/, '');
+        refs.push({ file: relative(corpus, ref.location.path), format: ref.format, raw: ref.raw, name: imageName(name), unresolvable: ref.unresolvable !== undefined || /[{}$<>]/.test(ref.raw) });
+      }
+    },
+  });
+  return refs;
+}
+
+/** The FILES.tsv paths (relative to the corpus) in issue 13's categories. */
+function newPartOfCorpus(corpus) {
+  const list = join(corpus, 'FILES.tsv');
+  if (!existsSync(list)) return undefined;
+  const paths = new Set();
+  for (const line of readFileSync(list, 'utf8').split('\n').slice(1)) {
+    const [dir, path, categories] = line.split('\t');
+    if (dir && path && categories?.split(',').some((category) => NEW_CATEGORIES.has(category))) paths.add(`${dir}/${path}`);
+  }
+  return paths;
+}
+
+/** Per Renovate manager: what each tool found in the new part of the corpus, and what only one of them found. */
+async function perManager(corpus, renovate, out) {
+  const part = newPartOfCorpus(corpus);
+  if (part === undefined) {
+    out('FILES.tsv is missing: the per-manager comparison needs its categories.');
+    return;
+  }
+  const ours = (await ourReferences(corpus)).filter((ref) => part.has(ref.file));
+  const theirs = [];
+  for (const [manager, list] of Object.entries(renovate.packageFiles)) {
+    for (const file of list) {
+      if (!part.has(file.packageFile)) continue;
+      for (const dep of file.deps ?? []) {
+        // Images only: not the actions, runners, Terraform providers and modules those managers list too.
+        if (dep.datasource !== 'docker' && !(dep.datasource === undefined && manager !== 'github-actions' && manager !== 'terraform')) continue;
+        theirs.push({ manager, file: file.packageFile, name: imageName(dep.packageName ?? dep.depName ?? ''), raw: `${dep.depName ?? ''}${dep.currentValue ? `:${dep.currentValue}` : ''}${dep.currentDigest ? `@${dep.currentDigest}` : ''}`, skip: dep.skipReason });
+      }
+    }
+  }
+  // A dependency with no name and no skipReason (a values block with `repository: ""`) names no image.
+  const empty = theirs.filter((dep) => dep.name === '' && dep.skip === undefined);
+  const deps = theirs.filter((dep) => !(dep.name === '' && dep.skip === undefined));
+  // A reference is matched by file and image name, one for one; a dependency Renovate skipped
+  // (`contains-variable`: its name is not known) by file, to one of our unresolvable references.
+  const left = new Set(ours);
+  const onlyRenovate = [];
+  for (const dep of deps) {
+    let match = [...left].find((ref) => ref.file === dep.file && ref.name === dep.name);
+    if (match === undefined && dep.skip !== undefined) match = [...left].find((ref) => ref.file === dep.file && ref.unresolvable);
+    if (match === undefined) onlyRenovate.push(dep);
+    else left.delete(match);
+  }
+  const onlyOurs = ours.filter((ref) => left.has(ref));
+  const managers = [...new Set([...FORMAT_MANAGERS, 'kubernetes', ...theirs.map((dep) => dep.manager)])];
+  const rows = managers.map((manager) => {
+    const mine = ours.filter((ref) => MANAGER_OF_FORMAT[ref.format] === manager);
+    const them = deps.filter((dep) => dep.manager === manager);
+    return [manager, String(them.length), String(them.filter((dep) => dep.skip === undefined).length), String(mine.length), String(onlyRenovate.filter((dep) => dep.manager === manager).length), String(onlyOurs.filter((ref) => MANAGER_OF_FORMAT[ref.format] === manager).length)];
+  });
+  const copilot = ours.filter((ref) => ref.format === 'copilot');
+  rows.push(['(none: Copilot)', '0', '0', String(copilot.length), '0', String(onlyOurs.filter((ref) => ref.format === 'copilot').length)]);
+  out(`Issue 13's formats: the ${part.size} corpus files in the FILES.tsv categories ${[...NEW_CATEGORIES].join(', ')}. Renovate's docker dependencies per manager (all, and those without a \`skipReason\`) against imagedrift's references of the matching format (templated ones included, as Renovate lists its skipped ones); a reference of one tool is matched to one of the other in the same file with the same image name.`);
+  out();
+  out(table(['Renovate manager', 'Renovate deps', 'without skipReason', 'imagedrift refs', 'only Renovate', 'only imagedrift'], rows));
+  out();
+  if (empty.length > 0) out(`Left out: ${empty.length} Renovate dependencies with no name and no skipReason (${[...new Set(empty.map((dep) => `${dep.manager} ${dep.file}`))].join('; ')}): blocks such as \`image: {repository: "", tag: ""}\`, which name no image.`);
+  out();
+  out(`Only Renovate (${onlyRenovate.length}):`);
+  out();
+  out('```text');
+  for (const dep of onlyRenovate) out(`${dep.manager}\t${dep.file}\t${dep.raw}${dep.skip ? `\t(skipReason: ${dep.skip})` : ''}`);
+  out('```');
+  out();
+  out(`Only imagedrift (${onlyOurs.length}):`);
+  out();
+  out('```text');
+  for (const ref of onlyOurs) out(`${ref.format}\t${ref.file}\t${ref.raw}${ref.unresolvable ? '\t(unresolvable)' : ''}`);
+  out('```');
 }
 
 /** imagedrift and (with --with-renovate) Renovate on the same directory, and the ratio. */
@@ -321,6 +459,7 @@ function sideBySide(args, dir, shown, out) {
   if (!args.renovate) out('Renovate not run (pass --with-renovate).');
   else if (renovate.error !== undefined) out(`Renovate could not be run here: ${renovate.error}`);
   else out(`Ratio: Renovate's wall time is ${(renovate.wall / ours.wall).toFixed(1)}x imagedrift's (imagedrift takes ${((ours.wall / renovate.wall) * 100).toFixed(0)}% of Renovate's time); imagedrift finds ${ours.refs} references, Renovate ${renovate.dockerDeps} image dependencies.`);
+  return renovate?.error === undefined ? renovate : undefined;
 }
 
 // ---- main ----------------------------------------------------------------------------------------
@@ -336,6 +475,7 @@ async function main() {
     if (bundle.status !== 0) throw new Error(`bench: bundling failed:\n${bundle.stderr}`);
   }
   if (!existsSync(join(root, 'dist', 'bundle', 'main.cjs'))) throw new Error('dist/bundle/ is missing: build with npm run build');
+  scannedName = (await import(join(root, 'dist', 'core', 'file-names.js'))).isScannedName;
 
   out('## Machine');
   out();
@@ -356,7 +496,13 @@ async function main() {
   if (!existsSync(args.corpus)) {
     out(`${args.corpus} is missing: skipped.`);
   } else {
-    sideBySide(args, args.corpus, relative(root, args.corpus), out);
+    const renovate = sideBySide(args, args.corpus, relative(root, args.corpus), out);
+    if (renovate !== undefined) {
+      out();
+      out('### Per Renovate manager (issue 13)');
+      out();
+      await perManager(args.corpus, renovate, out);
+    }
     if (args.corpusCopies > 1) {
       // N copies side by side (copy-1/, copy-2/, …) in a temporary directory, never in the repository.
       const copies = join(tmpdir(), `imagedrift-bench-corpus-x${args.corpusCopies}`);

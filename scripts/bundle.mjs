@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Part of `npm run build`, after tsc: bundles the command line (src/cli/main.ts) and the scan worker
-// (src/scan/worker.ts) with esbuild into dist/bundle/main.cjs and worker.cjs, and the npm packages
+// Part of `npm run build`, after tsc: bundles the command line (src/cli/main.ts), the scan worker
+// (src/scan/worker.ts) and the GitHub Action (src/cli/action-main.ts) with esbuild into
+// dist/bundle/main.cjs, worker.cjs and action.cjs, and the npm packages
 // only some runs need into dist/bundle/vendor/*.cjs. bin/imagedrift.js (CommonJS, as
 // bin/package.json says) turns on Node's compile cache and requires main.cjs.
 //
@@ -17,17 +18,19 @@
 // the worker, becomes the bundle's own file URL; every output sits two levels below the package root,
 // as dist/cli/*.js does, so those relative paths hold.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * npm packages kept out of main.cjs, each required from a vendor file when first needed: the full
- * YAML parser, the schema checker, the registry and audit side (AWS SDK, Kubernetes client). A glob
+ * YAML parser, the schema checker, the registry and audit side (AWS SDK, Kubernetes client), the HCL (WebAssembly) and Dockerfile
+ * parsers. A glob
  * ends in `/*` for a scope.
  */
-const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node', '@octokit/*'];
+const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node', 'web-tree-sitter', 'dockerfile-ast', '@octokit/*'];
 /** Lazy packages that share code go into one vendor file together (by its name). */
 const VENDOR_GROUPS = { aws: ['@aws-sdk/*', '@smithy/*'], octokit: ['@octokit/*'] };
 const outdir = join(root, 'dist', 'bundle');
@@ -101,7 +104,7 @@ const common = {
 };
 const main = await build({
   ...common,
-  entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts' },
+  entryPoints: { main: 'src/cli/main.ts', worker: 'src/scan/worker.ts', action: 'src/cli/action-main.ts' },
   outdir,
   outExtension: { '.js': '.cjs' },
   plugins: [lazyChildProcessForCommander, lazyPackages],
@@ -126,6 +129,14 @@ for (const [vendor, paths] of [...vendored].sort(([a], [b]) => a.localeCompare(b
     sourcemap: false,
   });
   metafiles.push(out.metafile);
+}
+
+// The WebAssembly the HCL parser loads (src/parse/hcl.ts finds it in dist/bundle/wasm/).
+const requireHere = createRequire(import.meta.url);
+mkdirSync(join(outdir, 'wasm'), { recursive: true });
+for (const file of ['web-tree-sitter/web-tree-sitter.wasm', '@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-terraform.wasm']) {
+  copyFileSync(requireHere.resolve(file), join(outdir, 'wasm', file.split('/').at(-1)));
+  metafiles.push({ inputs: { [`node_modules/${file}`]: {} } });
 }
 
 // The licences of every npm package in the bundle, as their licences ask of a redistribution.

@@ -4,11 +4,17 @@
 // sidecars, next to Services, ConfigMaps with block scalars, HPAs, RBAC, Ingresses), ECS task
 // definitions in JSON (register-task-definition input and describe-task-definition output),
 // CloudFormation templates in YAML with short-form tags (and a few in JSON, as CDK writes them),
-// and YAML that holds no workload (Helm values, Prometheus rules, kustomizations). A few files use
+// YAML that holds no workload (Prometheus rules, and kustomizations under names kustomize never
+// reads), and Helm values (`values-N.yaml`, one image block each). A few files use
 // YAML the fast reader leaves to the full parser (anchors, multi-line flow collections and quoted
 // scalars), as real repositories do.
 //
-//   node scripts/gen-synthetic.mjs --size 50 [--seed 1] [--out DIR]
+//   node scripts/gen-synthetic.mjs --size 50 [--seed 1] [--findings mixed|dense|sparse] [--out DIR]
+//
+// --findings dense writes only workload files (multi-document Kubernetes manifests with sidecars,
+// ECS JSON, CloudFormation) whose images are never pinned by digest, so nearly every reference is
+// a finding; --findings sparse writes the very same files (same seed, same structure) with every
+// image pinned by digest, so almost none is. The two measure what a finding costs.
 //
 // The same seed and size always give the same bytes. Without --out it writes to
 // $TMPDIR/imagedrift-synthetic/<size>MB-seed<seed>. It records in <dir>/.synthetic.json what it
@@ -37,8 +43,11 @@ export function rng(seed) {
 }
 
 class Gen {
-  constructor(seed) {
+  constructor(seed, findings = 'mixed') {
     this.r = rng(seed);
+    /** Tags come from their own sequence in dense and sparse mode, so both write the same files otherwise. */
+    this.t = rng(seed ^ 0x5bd1e995);
+    this.findings = findings;
     this.expectedRefs = 0;
   }
   int(min, max) {
@@ -80,6 +89,20 @@ const INIT = [
 
 /** An image tag of a realistic kind: exact versions, digests, partial versions, `latest`, none, templates. */
 function tag(g) {
+  if (g.findings !== 'mixed') {
+    const t = g.t;
+    const int = (min, max) => min + Math.floor(t() * (max - min + 1));
+    const hex = (n) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(t() * 16)]).join('');
+    const version = `${int(0, 5)}.${int(0, 30)}.${int(0, 20)}`;
+    if (g.findings === 'sparse') return `:${version}@sha256:${hex(64)}`;
+    const x = t();
+    if (x < 0.35) return `:${version}`;
+    if (x < 0.5) return `:${int(1, 3)}.${int(0, 30)}`;
+    if (x < 0.7) return ':latest';
+    if (x < 0.8) return '';
+    if (x < 0.9) return `:${['stable', 'main', 'edge', 'alpine', 'lts'][int(0, 4)]}`;
+    return `:v${version}-alpine`;
+  }
   const x = g.r();
   if (x < 0.3) return `:${g.int(0, 5)}.${g.int(0, 30)}.${g.int(0, 20)}`;
   if (x < 0.5) return `:${g.int(0, 5)}.${g.int(0, 30)}.${g.int(0, 20)}@sha256:${g.hex(64)}`;
@@ -747,7 +770,7 @@ function cfnJsonFile(g, team, env) {
   return `${JSON.stringify({ Resources: resources, Parameters: { BootstrapVersion: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/cdk-bootstrap/hnb659fds/version' } } }, null, 1)}\n`;
 }
 
-// ---- YAML without workloads -----------------------------------------------------------------------
+// ---- Helm values, kustomizations, and YAML without workloads ---------------------------------------
 
 function valuesFile(g, team) {
   const y = new Y(g);
@@ -757,6 +780,7 @@ function valuesFile(g, team) {
   y.line(2, `repository: ${g.pick(REGISTRIES) || 'docker.io'}/${team}/app`);
   y.line(2, 'pullPolicy: IfNotPresent');
   y.line(2, `tag: "${g.int(0, 5)}.${g.int(0, 20)}.${g.int(0, 9)}"`);
+  g.expectedRefs += 1;
   y.line(0, 'service:');
   y.line(2, 'type: ClusterIP');
   y.line(2, 'port: 80');
@@ -886,8 +910,9 @@ function unusualFile(g, team, env) {
 
 // ---- the repository -------------------------------------------------------------------------------
 
-export function generate(dir, sizeMB, seed) {
-  const g = new Gen(seed);
+export function generate(dir, sizeMB, seed, options = {}) {
+  const findings = options.findings ?? 'mixed';
+  const g = new Gen(seed, findings);
   const target = Math.round(sizeMB * 1024 * 1024);
   let bytes = 0;
   let files = 0;
@@ -901,7 +926,12 @@ export function generate(dir, sizeMB, seed) {
     let ext;
     // The mix is set so that an image reference comes every 3 to 4 KB: denser than the shared
     // corpus (one per 8 KB), with workload files as dense as the corpus's (one per 2 KB).
-    if (x < 0.3) [kind, text, ext] = ['kubernetes', kubernetesFile(g, team, env), g.chance(0.8) ? 'yaml' : 'yml'];
+    if (findings !== 'mixed') {
+      // Workload files only: what a repository with a backlog of findings is made of.
+      if (x < 0.5) [kind, text, ext] = ['kubernetes', kubernetesFile(g, team, env), 'yaml'];
+      else if (x < 0.75) [kind, text, ext] = ['ecs-json', ecsFile(g, team, env), 'json'];
+      else [kind, text, ext] = ['cloudformation-yaml', cfnYamlFile(g, team, env), 'yaml'];
+    } else if (x < 0.3) [kind, text, ext] = ['kubernetes', kubernetesFile(g, team, env), g.chance(0.8) ? 'yaml' : 'yml'];
     else if (x < 0.36) [kind, text, ext] = ['ecs-json', ecsFile(g, team, env), 'json'];
     else if (x < 0.46) [kind, text, ext] = ['cloudformation-yaml', cfnYamlFile(g, team, env), g.chance(0.5) ? 'yaml' : 'template'];
     else if (x < 0.49) [kind, text, ext] = ['cloudformation-json', cfnJsonFile(g, team, env), 'json'];
@@ -918,42 +948,44 @@ export function generate(dir, sizeMB, seed) {
     files += 1;
     kinds[kind] = (kinds[kind] ?? 0) + 1;
   }
-  return { generator: GENERATOR_VERSION, sizeMB, seed, files, bytes, expectedRefs: g.expectedRefs, kinds };
+  return { generator: GENERATOR_VERSION, sizeMB, seed, findings, files, bytes, expectedRefs: g.expectedRefs, kinds };
 }
 
 /** The directory for `sizeMB`/`seed`, generated unless a matching one exists. */
-export function ensureSynthetic(sizeMB, seed = 1, out = undefined) {
-  const dir = out ?? join(tmpdir(), 'imagedrift-synthetic', `${sizeMB}MB-seed${seed}`);
+export function ensureSynthetic(sizeMB, seed = 1, out = undefined, findings = 'mixed') {
+  const dir = out ?? join(tmpdir(), 'imagedrift-synthetic', `${sizeMB}MB-seed${seed}${findings === 'mixed' ? '' : `-${findings}`}`);
   const marker = join(dir, '.synthetic.json');
   if (existsSync(marker)) {
     try {
       const record = JSON.parse(readFileSync(marker, 'utf8'));
-      if (record.generator === GENERATOR_VERSION && record.sizeMB === sizeMB && record.seed === seed) return { dir, ...record, reused: true };
+      if (record.generator === GENERATOR_VERSION && record.sizeMB === sizeMB && record.seed === seed && (record.findings ?? 'mixed') === findings) return { dir, ...record, reused: true };
     } catch {
       // regenerate
     }
   }
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const record = generate(dir, sizeMB, seed);
+  const record = generate(dir, sizeMB, seed, { findings });
   writeFileSync(marker, `${JSON.stringify(record, null, 2)}\n`);
   return { dir, ...record, reused: false };
 }
 
 function main(argv) {
-  const args = { size: 10, seed: 1, out: undefined };
+  const args = { size: 10, seed: 1, out: undefined, findings: 'mixed' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--size') args.size = Number(argv[++i]);
     else if (arg === '--seed') args.seed = Number(argv[++i]);
     else if (arg === '--out') args.out = argv[++i];
+    else if (arg === '--findings') args.findings = argv[++i];
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node scripts/gen-synthetic.mjs --size <MB> [--seed <n>] [--out <dir>]\n');
+      process.stdout.write('usage: node scripts/gen-synthetic.mjs --size <MB> [--seed <n>] [--findings mixed|dense|sparse] [--out <dir>]\n');
       return;
     } else throw new Error(`unknown argument ${arg}`);
   }
   if (!(args.size > 0)) throw new Error('--size must be a positive number of MB');
-  const result = ensureSynthetic(args.size, args.seed, args.out);
+  if (!['mixed', 'dense', 'sparse'].includes(args.findings)) throw new Error('--findings takes mixed, dense or sparse');
+  const result = ensureSynthetic(args.size, args.seed, args.out, args.findings);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 

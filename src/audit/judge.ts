@@ -29,8 +29,8 @@ import type {
   SnapshotTask,
   SnapshotTaskDefinition,
 } from '../sources/ecs-live.js';
-import { liveDigests } from './live-facts.js';
-import type { LiveFacts } from './live-facts.js';
+import { liveDigests } from '../core/live-facts.js';
+import type { LiveFacts } from '../core/live-facts.js';
 
 /** The rules that read live facts (and `tag-moved`, for `tag@digest` references whose tag moved). */
 export const LIVE_RULE_IDS = ['fleet-drift', 'tag-moved-since-deploy', 'version-consistency-disabled', 'running-digest-missing', 'mutable-repository', 'tag-moved'] as const satisfies readonly RuleId[];

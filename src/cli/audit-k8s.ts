@@ -10,9 +10,11 @@ import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
 import type { K8sSnapshot } from '../sources/k8s/snapshot.js';
 import { writeAuditReports } from './audit.js';
-import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
+import { ExitCode, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
-import { oneOf } from './options.js';
+import { failOnOption } from './options.js';
+import { useColor } from './color.js';
+import { isatty } from 'node:tty';
 import { parseFormatOption, resolveOutputs, UsageError } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
@@ -135,7 +137,7 @@ async function run(flags: K8sFlags): Promise<void> {
   }
   // Exceptions expire on the API server's calendar (or the snapshot's), unless --now says otherwise.
   const { result, stats } = k8sAuditResult(snapshot, policy, { now: flags.now ?? k8sSnapshotDate(snapshot) });
-  writeAuditReports(result, outputs, { color: flags.color !== false, policy }, k8sSummaryLine(result, stats));
+  writeAuditReports(result, outputs, { color: useColor(flags.color, process.env, isatty(1)), policy }, k8sSummaryLine(result, stats));
   if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${plural(result.errors.length, 'scope')} could not be read (see the audit-incomplete findings)\n`);
   process.exitCode = getExitCode(result, flags.failOn);
 }
@@ -158,7 +160,7 @@ export function k8sCommand(): Command {
       new Option('-f, --format <format[=file]>', `output format: ${FORMAT_NAMES.join(', ')}; repeat for several reports, each but one with =FILE (default: text)`).argParser(parseFormatOption),
     )
     .option('-o, --output <file>', 'write the report (the --format without =FILE) to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').argParser(oneOf(FAIL_ON)).default('error'))
+    .addOption(failOnOption())
     .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
     .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (default: the date on the API server's clock)").argParser(parseDate))
     .addOption(new Option('--concurrency <n>', 'lists (and registry look-ups) in flight at a time').argParser(positiveInt).default(4))

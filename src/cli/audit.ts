@@ -13,11 +13,12 @@ import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
 import { summaryLine } from '../report/text.js';
 import type { EcsSnapshot } from '../sources/ecs-live.js';
-import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
+import { ExitCode, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
-import { oneOf } from './options.js';
+import { failOnOption } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
+import { useColor } from './color.js';
 import { parseDate, setupRun } from './policy-options.js';
 import { parseTimeout } from './resolve-options.js';
 import { VERSION } from './version.js';
@@ -101,8 +102,9 @@ export function auditSummaryLine(result: ScanResult, stats: AuditStats): string 
  * Every format from the same result, as `scan` writes them; the text report ends with the audit's
  * own summary line (services and tasks, or workloads and pods; not files). Shared by `audit ecs` and `audit k8s`.
  */
+/** Writes an audit's reports; `color` is the whole decision (useColor: --no-color, NO_COLOR, FORCE_COLOR, a terminal). */
 export function writeAuditReports(result: ScanResult, outputs: readonly OutputSpec[], options: { color: boolean; policy: Policy }, summary: string): void {
-  const ctx = { color: options.color, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy: options.policy };
+  const ctx = { color: options.color, version: VERSION, relativePath: (path: string) => path, policy: options.policy };
   writeOutputs(
     result,
     outputs.filter((spec) => spec.format !== 'text'),
@@ -110,7 +112,7 @@ export function writeAuditReports(result: ScanResult, outputs: readonly OutputSp
     (text) => process.stdout.write(text),
   );
   for (const spec of outputs.filter((o) => o.format === 'text')) {
-    let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined && ctx.stdoutIsTty });
+    let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined });
     const generic = `${summaryLine(result)}\n`;
     if (report.endsWith(generic)) report = `${report.slice(0, -generic.length)}${summary}\n`;
     if (spec.file === undefined) {
@@ -194,7 +196,7 @@ async function run(flags: AuditFlags): Promise<void> {
 
   // Exceptions expire on AWS's calendar (the snapshot's server time), unless --now says otherwise.
   const { result, stats } = auditResult(snapshot, policy, { now: flags.now ?? snapshotDate(snapshot) });
-  writeAuditReports(result, outputs, { color: flags.color !== false, policy }, auditSummaryLine(result, stats));
+  writeAuditReports(result, outputs, { color: useColor(flags.color, process.env, isatty(1)), policy }, auditSummaryLine(result, stats));
   if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${plural(result.errors.length, 'scope')} could not be read (see the audit-incomplete findings)\n`);
   process.exitCode = getExitCode(result, flags.failOn);
 }
@@ -213,7 +215,7 @@ function ecsCommand(): Command {
       new Option('-f, --format <format[=file]>', `output format: ${FORMAT_NAMES.join(', ')}; repeat for several reports, each but one with =FILE (default: text)`).argParser(parseFormatOption),
     )
     .option('-o, --output <file>', 'write the report (the --format without =FILE) to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').argParser(oneOf(FAIL_ON)).default('error'))
+    .addOption(failOnOption())
     .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
     .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (default: the date on AWS's clock)").argParser(parseDate))
     .addOption(new Option('--concurrency <n>', 'clusters and registry look-ups in flight at a time').argParser(positiveInt).default(4))

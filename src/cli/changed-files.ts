@@ -1,6 +1,8 @@
-// `--changed-since REF`: the files that differ from REF in the working tree (`git diff --name-only
-// REF`, staged or not) plus untracked files that are not ignored (`git ls-files --others
-// --exclude-standard`). git runs with execFile, never through a shell.
+// `--changed-since REF`: the files this branch changed since it left REF, as a pull request shows
+// them (`git diff REF...HEAD`), plus staged, unstaged and untracked (not ignored) files. The
+// working tree is compared with the merge base of REF and HEAD (`git diff --name-only $(git
+// merge-base REF HEAD)`), so a branch behind REF is not blamed for what only REF changed. git runs
+// with execFile, never through a shell.
 import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,7 +37,13 @@ export async function changedFiles(ref: string, cwd: string): Promise<ChangedFil
   await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root, ref).catch(() => {
     throw new UsageError(`--changed-since ${ref}: not a commit in this repository (fetch it first: shallow CI clones lack the base branch)`);
   });
-  const diff = await git(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-relative', '-z', ref, '--'], root, ref);
+  // The merge base: where this branch left REF. A shallow clone may not reach it.
+  const base = (
+    await git(['merge-base', `${ref}^{commit}`, 'HEAD'], root, ref).catch(() => {
+      throw new UsageError(`--changed-since ${ref}: ${ref} and HEAD have no common ancestor in this clone (a shallow clone may not reach it: fetch more history, e.g. actions/checkout with fetch-depth: 0)`);
+    })
+  ).trim();
+  const diff = await git(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-relative', '-z', base, '--'], root, ref);
   const untracked = await git(['ls-files', '--others', '--exclude-standard', '-z'], root, ref);
   const files = new Set<string>();
   for (const name of [...diff.split('\0'), ...untracked.split('\0')]) if (name !== '') files.add(join(root, name));

@@ -4,13 +4,27 @@ import { auditCommand } from './audit.js';
 import { ExitCode } from './exit-codes.js';
 import { pinCommand } from './pin.js';
 import { prCommand } from './pr.js';
+import { rulesCommand } from './rules.js';
 import { scanCommand } from './scan.js';
 import { VERSION } from './version.js';
 
+/** `imagedrift audit ecs`: the command's full name, for the hint after a usage error. */
+function fullName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * A usage error prints the error and one line saying where the help is, not the whole help
+ * (which buries the error). addCommand() does not pass settings on, so each command gets its own.
+ */
+function usageErrorsWithHint(command: Command): void {
+  command.showHelpAfterError(`see '${fullName(command)} --help'`).exitOverride();
+  for (const sub of command.commands) usageErrorsWithHint(sub);
+}
+
 export function program(): Command {
-  const commands = [scanCommand(), pinCommand(), prCommand(), auditCommand()];
-  // addCommand() does not pass on settings: every command reports usage errors the same way.
-  for (const command of commands) command.showHelpAfterError().exitOverride();
   const main = new Command('imagedrift')
     .description('Audit container image references in ECS task definitions, CloudFormation and Kubernetes manifests for version drift.')
     .version(VERSION, '-V, --version')
@@ -24,11 +38,11 @@ Examples:
   $ imagedrift pin --dry-run deploy/                show the pinning diff
   $ imagedrift pr                                   open a pull request that pins them
   $ imagedrift audit ecs --region us-east-1         what really runs in ECS
-  $ imagedrift audit k8s -A --resolve               what really runs in Kubernetes`,
-    )
-    .showHelpAfterError()
-    .exitOverride();
-  for (const command of commands) main.addCommand(command);
+  $ imagedrift audit k8s -A --resolve               what really runs in Kubernetes
+  $ imagedrift rules                                every rule, its severities and what it flags`,
+    );
+  for (const command of [scanCommand(), pinCommand(), prCommand(), auditCommand(), rulesCommand()]) main.addCommand(command);
+  usageErrorsWithHint(main);
   return main;
 }
 

@@ -1,5 +1,6 @@
 // Option parsers shared by commands. A bad value is a usage error (exit 2).
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { FAIL_ON } from './exit-codes.js';
 
 /** `10485760`, `512K`, `10M`, `10MiB`, `1G`. */
 export function parseSize(value: string): number {
@@ -9,15 +10,13 @@ export function parseSize(value: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-export function oneOf<T extends string>(allowed: readonly T[]) {
-  return (value: string): T => {
-    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
-    return value as T;
-  };
-}
-
 /** `--workers`: a whole number of threads, 0 to 256. */
 export function parseWorkers(value: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) > 256) throw new InvalidArgumentError('expected a number of worker threads from 0 to 256');
   return Number(value);
+}
+
+/** `--fail-on`, with its choices listed in the help and in the error for a wrong one. */
+export function failOnOption(): Option {
+  return new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...FAIL_ON]).default('error');
 }

@@ -65,10 +65,10 @@ export function* batched(chunks: Iterable<string>): Generator<string> {
   if (pending !== '') yield pending;
 }
 
-/** Renders every report from the same result and writes it. */
-export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], ctx: ReportContext & { stdoutIsTty: boolean }, stdout: (text: string) => void): void {
+/** Renders every report from the same result and writes it. `ctx.color`: whether the text report on stdout is coloured (src/cli/color.ts). */
+export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], ctx: ReportContext, stdout: (text: string) => void): void {
   for (const spec of specs) {
-    const color = ctx.color && spec.file === undefined && ctx.stdoutIsTty && spec.format === 'text';
+    const color = ctx.color && spec.file === undefined && spec.format === 'text';
     // JSON goes out a finding at a time: the report of a huge scan never sits in memory whole.
     const chunks = batched(spec.format === 'json' ? jsonChunks(result, ctx) : [REPORTERS[spec.format](result, { ...ctx, color })]);
     if (spec.file === undefined) {

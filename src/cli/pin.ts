@@ -2,9 +2,9 @@
 //
 // The command and its options are defined up front; the rewriter (src/fix, diff), the scanner and
 // the resolver stack are loaded when the action runs.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import picomatch from 'picomatch';
 import { canonicalReference } from '../core/parse-reference.js';
 import type { Finding, ParsedReference, Role } from '../core/types.js';
 import type { PinReport, ProposalOutcome } from '../fix/pin.js';
@@ -14,6 +14,11 @@ import { UsageError } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { RULES } from '../rules/index.js';
+import { PINNABLE_RULES as PINNABLE_RULE_IDS } from '../rules/engine.js';
+import { globProblem } from '../policy/glob.js';
+import { normalisePath, pathMatcher } from '../policy/match.js';
+import { hasGlob } from '../policy/patterns.js';
+import { suggest } from '../policy/suggest.js';
 import { ExitCode } from './exit-codes.js';
 import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
@@ -35,17 +40,101 @@ interface PinFlags extends ResolveFlags, PolicyFlags {
 
 const ROLES: readonly Role[] = ['app', 'init', 'sidecar'];
 
-/** `--only` selectors: rule ids, roles, or path globs; a finding must match one of each kind given. */
-export function onlyFilter(selectors: readonly string[]): ((finding: Finding) => boolean) | undefined {
+/** A file's path as `--only` globs see it: relative to the working directory, `/`-separated. */
+function selectorPath(path: string, cwd: string): string {
+  return relative(cwd, resolve(cwd, path)).split(sep).join('/');
+}
+
+/** `--only` selectors: rule ids, roles, or path globs (an existing directory selects what is below it); a finding must match one of each kind given. */
+export function onlyFilter(selectors: readonly string[], cwd: string = process.cwd()): ((finding: Finding) => boolean) | undefined {
   if (selectors.length === 0) return undefined;
   const rules = selectors.filter((s) => s in RULES);
   const roles = selectors.filter((s) => (ROLES as readonly string[]).includes(s));
-  const globs = selectors.filter((s) => !rules.includes(s) && !roles.includes(s));
-  const pathMatch = globs.length > 0 ? picomatch(globs, { dot: true }) : undefined;
+  const globs = selectors.filter((s) => !rules.includes(s) && !roles.includes(s)).flatMap((s) => {
+    const glob = normalisePath(s).replace(/\/+$/, '');
+    return isDirectory(resolve(cwd, s)) ? [glob, `${glob}/**`] : [glob];
+  });
+  const pathMatch = globs.length > 0 ? pathMatcher(globs) : undefined;
   return (finding) =>
     (rules.length === 0 || rules.includes(finding.ruleId)) &&
     (roles.length === 0 || (finding.container !== undefined && roles.includes(finding.container.role))) &&
-    (pathMatch === undefined || pathMatch(finding.location.path));
+    (pathMatch === undefined || pathMatch(selectorPath(finding.location.path, cwd)));
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The files under the paths pin is given, relative to the working directory (skipping .git and node_modules, as the scan does). */
+function filesUnder(paths: readonly string[], cwd: string, limit: number): string[] {
+  const out: string[] = [];
+  const visit = (path: string): void => {
+    if (out.length >= limit) return;
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return;
+    }
+    if (stat.isFile()) out.push(selectorPath(path, cwd));
+    else if (stat.isDirectory()) {
+      let names: string[];
+      try {
+        names = readdirSync(path);
+      } catch {
+        return;
+      }
+      for (const name of names) if (name !== '.git' && name !== 'node_modules') visit(join(path, name));
+    }
+  };
+  for (const path of paths) if (path !== '-') visit(resolve(cwd, path));
+  return out;
+}
+
+/**
+ * Why `--only` values select nothing, before anything is written: a value that is neither a rule
+ * pin acts on, nor a role, nor a path or glob that names a file under the paths given.
+ */
+export function onlySelectorProblems(selectors: readonly string[], paths: readonly string[], cwd: string = process.cwd(), options: { upgrade?: boolean } = {}): string[] {
+  const problems: string[] = [];
+  // Besides the floating-tag rules: stale pins (a refresh, which `--only tag-moved` implies) and newer releases (with --upgrade).
+  const acted = [...PINNABLE_RULE_IDS, 'tag-moved', 'newer-version-available'];
+  const kinds = `a rule pin acts on (${acted.join(', ')}), a role (${ROLES.join(', ')}) or a path`;
+  let files: string[] | undefined;
+  for (const selector of selectors) {
+    if (selector === 'newer-version-available' && options.upgrade !== true) {
+      problems.push(`--only ${selector}: newer releases are only taken with --upgrade patch, minor or major`);
+      continue;
+    }
+    if ((ROLES as readonly string[]).includes(selector) || acted.includes(selector)) continue;
+    if (selector in RULES) {
+      problems.push(`--only ${selector}: pin does not act on ${selector} findings; it acts on ${acted.join(', ')}`);
+      continue;
+    }
+    const syntax = globProblem(selector);
+    if (syntax !== undefined) {
+      problems.push(`--only ${selector}: ${syntax}`);
+      continue;
+    }
+    if (hasGlob(selector) || existsSync(resolve(cwd, selector))) {
+      files ??= filesUnder(paths, cwd, 1_000_000);
+      const match = onlyFilter([selector], cwd);
+      if (files.some((file) => match?.({ ruleId: '', severity: 'note', message: '', location: { path: file, line: 0, column: 0, endLine: 0, endColumn: 0 } }) === true)) continue;
+      problems.push(`--only ${selector}: no file under ${paths.join(', ')} matches it`);
+      continue;
+    }
+    if (/[/\\.]/.test(selector)) {
+      problems.push(`--only ${selector}: no such file or directory`);
+      continue;
+    }
+    const guess = suggest(selector, [...acted, ...ROLES]);
+    problems.push(`--only ${selector}: not ${kinds} that exists${guess !== undefined ? ` (did you mean \`${guess}\`?)` : ''}`);
+  }
+  return problems;
 }
 
 /** A proposal saved by `scan --resolve --format json`. */
@@ -114,13 +203,18 @@ export function pinCommand(): Command {
   const command = new Command('pin')
     .description('Rewrite files in place so that floating and undigested image references are pinned to verified digests (repo:tag@sha256:…).')
     .argument('[paths...]', 'files or directories to pin', ['.'])
+    .optionsGroup('Pin options:')
     .addOption(new Option('--style <style>', 'tag-digest keeps the tag for readers (repo:tag@sha256:…); digest writes repo@sha256:… and keeps the tag in a YAML comment').choices(['tag-digest', 'digest']).default('tag-digest'))
     .option('--keep-tag', 'keep the tag as written (:latest@sha256:…) instead of the version tag that shares the digest (:v0.28.0@sha256:…, the default)')
     .addOption(new Option('--upgrade-latest', 'the default now: latest (or no tag) becomes the version tag that shares its digest').hideHelp())
     .option('--refresh', 'also re-pin tag@digest references whose tag now points at another digest (tag-moved)')
     .addOption(new Option('--upgrade <level>', 'move exact versions to the newest release at this level (patch, minor, major), pinned by digest').choices(['patch', 'minor', 'major']))
     .option('--prerelease', 'with --upgrade: pre-releases (1.3.0-rc.1) count as releases')
-    .addOption(new Option('--only <selector>', 'only findings of this rule id, role (app, init, sidecar) or path glob; repeatable').argParser((value: string, previous: string[]) => [...previous, value]).default([]))
+    .addOption(
+      new Option('--only <selector>', 'only findings of this rule id, role (app, init, sidecar), path or path glob (a directory selects what is below it); repeatable; a value that selects nothing is an error')
+        .argParser((value: string, previous: string[]) => [...previous, value])
+        .default([]),
+    )
     .option('--dry-run', 'print a unified diff and write nothing')
     .option('--check', 'write nothing; exit 1 when anything would change (for CI)')
     .option('--from-results <file>', 'apply the proposals saved by `scan --resolve --format json`; a digest the scan did not verify is verified first');
@@ -139,6 +233,13 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
 2 usage error, 3 some references could not be resolved or some files were refused.`,
     )
     .action(async (paths: string[], flags: PinFlags) => {
+      const onlyProblems = onlySelectorProblems(flags.only, paths, process.cwd(), { upgrade: flags.upgrade !== undefined });
+      if (onlyProblems.length > 0) {
+        for (const problem of onlyProblems) process.stderr.write(`imagedrift: ${problem}\n`);
+        process.stderr.write("see 'imagedrift pin --help'\n");
+        process.exitCode = ExitCode.USAGE;
+        return;
+      }
       let setup;
       try {
         setup = await setupRun(flags);

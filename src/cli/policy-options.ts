@@ -10,6 +10,7 @@ export interface PolicyFlags {
   policy?: string;
   now?: string;
   changedSince?: string;
+  allowExtendsFrom?: string[];
 }
 
 export function parseDate(value: string): string {
@@ -18,10 +19,16 @@ export function parseDate(value: string): string {
 }
 
 export function addPolicyOptions(command: Command): Command {
+  const policy = 'Policy options:';
   return command
-    .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
-    .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (reproducible runs)").argParser(parseDate))
-    .option('--changed-since <ref>', 'only files changed since this git ref (committed, staged, unstaged or untracked)');
+    .addOption(new Option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)').helpGroup(policy))
+    .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (reproducible runs)").argParser(parseDate).helpGroup(policy))
+    .addOption(
+      new Option('--allow-extends-from <dir>', "let a policy's `extends` name policy files in this directory too (by default only inside the repository and beside the policy); repeatable")
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+        .helpGroup(policy),
+    )
+    .addOption(new Option('--changed-since <ref>', 'only files changed since the merge base with this git ref (committed on this branch, staged, unstaged or untracked)').helpGroup('Git options:'));
 }
 
 export interface RunSetup {
@@ -39,7 +46,12 @@ export interface RunSetup {
 export async function setupRun(flags: PolicyFlags, cwd: string = process.cwd()): Promise<RunSetup> {
   const [{ findRepoRoot, discoverPolicy }, { today }] = await Promise.all([import('../policy/load.js'), import('../scan/scan-file.js')]);
   const root = findRepoRoot(cwd) ?? cwd;
-  const { policy, file } = discoverPolicy({ cwd, root, ...(flags.policy !== undefined ? { policyFile: flags.policy } : {}) });
+  const { policy, file } = discoverPolicy({
+    cwd,
+    root,
+    ...(flags.policy !== undefined ? { policyFile: flags.policy } : {}),
+    ...(flags.allowExtendsFrom !== undefined ? { extendsFrom: flags.allowExtendsFrom } : {}),
+  });
   const setup: RunSetup = { policy, root, now: flags.now ?? today(), ...(file !== undefined ? { policyFile: file } : {}) };
   if (flags.changedSince !== undefined) {
     const { changedFiles, changedFilter } = await import('./changed-files.js');

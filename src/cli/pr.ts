@@ -13,7 +13,7 @@ import type { CreatedResolver } from '../resolve/create.js';
 import type { UpgradeLevel } from '../resolve/version-tags.js';
 import { ExitCode } from './exit-codes.js';
 import { UsageError } from './outputs.js';
-import { onlyFilter } from './pin.js';
+import { onlyFilter, onlySelectorProblems } from './pin.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
 import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
@@ -140,6 +140,8 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
     const shown = dirty.slice(0, 5).map((file) => JSON.stringify(file)).join(', ');
     throw new UsageError(`imagedrift pr needs a clean working tree, and ${dirty.length} tracked file${dirty.length === 1 ? ' has' : 's have'} uncommitted changes (${shown}${dirty.length > 5 ? ', …' : ''}): commit or stash them first`);
   }
+  const onlyProblems = onlySelectorProblems(flags.only, paths, cwd, { upgrade: flags.upgrade !== undefined });
+  if (onlyProblems.length > 0) throw new UsageError(onlyProblems.join('\nimagedrift: '));
   const setup = await setupRun(flags, cwd);
   const tracked = await local.trackedFiles();
   const { commit: baseCommit, branch: currentBranch } = await local.head().catch((err: unknown) => {
@@ -251,7 +253,7 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
     }
     return outcome;
   };
-  const userOnly = onlyFilter(flags.only);
+  const userOnly = onlyFilter(flags.only, cwd);
   const trackedOnly = (path: string) => tracked.has(toRepo(path)) && (setup.filter === undefined || setup.filter(path));
   const pinWith = (only: ((finding: Finding) => boolean) | undefined, within: readonly string[] = paths): Promise<PinReport> =>
     pinPaths(within, {

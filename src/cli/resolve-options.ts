@@ -60,16 +60,19 @@ function platform(value: string): string {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-export function addResolveOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--platform <os/arch[/variant]>', 'pin the matching child manifest of multi-arch images instead of the index').argParser(platform))
-    .addOption(new Option('--insecure-registry <host:port>', 'reach this registry over plain HTTP (loopback registries always are); repeatable').argParser(collect).default([]))
-    .addOption(new Option('--concurrency <n>', 'requests in flight per registry host').argParser(positiveInt).default(8))
-    .addOption(new Option('--timeout <duration>', `per-request timeout; ${BUDGET_TIMEOUTS} times it bounds all the requests for one reference`).argParser(parseTimeout).default(15_000, '15s'))
-    .addOption(new Option('--cache-ttl <duration>', 'how long cached digests stay fresh').argParser((value: string) => parseDuration(value)).default(3_600_000, '1h'))
-    .option('--no-cache', 'neither read nor write the on-disk cache')
-    .option('--offline', 'answer from the on-disk cache only; never touch the network')
-    .option('--profile <name>', 'AWS profile for private ECR registries (default: the standard credential chain)');
+export function addResolveOptions(command: Command, group = 'Registry options:'): Command {
+  const options = [
+    new Option('--platform <os/arch[/variant]>', 'pin the matching child manifest of multi-arch images instead of the index').argParser(platform),
+    new Option('--insecure-registry <host:port>', 'reach this registry over plain HTTP (loopback registries always are); repeatable').argParser(collect).default([]),
+    new Option('--concurrency <n>', 'requests in flight per registry host').argParser(positiveInt).default(8),
+    new Option('--timeout <duration>', `per-request timeout; ${BUDGET_TIMEOUTS} times it bounds all the requests for one reference`).argParser(parseTimeout).default(15_000, '15s'),
+    new Option('--cache-ttl <duration>', 'how long cached digests stay fresh').argParser((value: string) => parseDuration(value)).default(3_600_000, '1h'),
+    new Option('--no-cache', 'neither read nor write the on-disk cache'),
+    new Option('--offline', 'answer from the on-disk cache only; never touch the network'),
+    new Option('--profile <name>', 'AWS profile for private ECR registries (default: the standard credential chain)'),
+  ];
+  for (const option of options) command.addOption(option.helpGroup(group));
+  return command;
 }
 
 export async function resolverFrom(flags: ResolveFlags, onWarning: (message: string) => void): Promise<CreatedResolver> {

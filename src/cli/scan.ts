@@ -8,9 +8,10 @@ import { Command, Option } from 'commander';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
-import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
+import { useColor } from './color.js';
+import { ExitCode, getExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
-import { oneOf, parseSize, parseWorkers } from './options.js';
+import { failOnOption, parseSize, parseWorkers } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
@@ -33,6 +34,8 @@ interface ScanFlags extends PolicyFlags, ResolveFlags {
   workers?: number;
 }
 
+const REGISTRY_GROUP = 'Registry options (with --resolve):';
+
 /** Where Markdown links point: --link-base, else the commit being built on GitHub Actions or GitLab CI. */
 export function defaultLinkBase(env: NodeJS.ProcessEnv): string | undefined {
   const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_SHA, CI_PROJECT_URL, CI_COMMIT_SHA } = env;
@@ -41,22 +44,50 @@ export function defaultLinkBase(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+/** The options only `--resolve` uses (their flag names by commander's key): given without it, they are a usage error. */
+const RESOLVE_ONLY: ReadonlyArray<[key: string, flag: string]> = [
+  ['newer', '--newer'],
+  ['platform', '--platform'],
+  ['insecureRegistry', '--insecure-registry'],
+  ['concurrency', '--concurrency'],
+  ['timeout', '--timeout'],
+  ['cacheTtl', '--cache-ttl'],
+  ['cache', '--no-cache'],
+  ['offline', '--offline'],
+  ['profile', '--profile'],
+];
+
+/** The registry options given on the command line (or by the environment) to a scan without --resolve. */
+export function resolveOnlyGiven(command: Command): string[] {
+  return RESOLVE_ONLY.filter(([key]) => {
+    const source = command.getOptionValueSource(key);
+    return source !== undefined && source !== 'default';
+  }).map(([, flag]) => flag);
+}
+
 export function scanCommand(): Command {
+  const output = (option: Option) => option.helpGroup('Output options:');
   const command = new Command('scan')
     .description('Find every image reference in Kubernetes manifests, ECS task definitions and CloudFormation templates, and flag floating tags.')
     .argument('[paths...]', 'files or directories to scan (directories recursively; - reads stdin)', ['.'])
     .addOption(
-      new Option('-f, --format <format[=file]>', `output format: ${FORMAT_NAMES.join(', ')}; repeat for several reports, each but one with =FILE (default: text)`).argParser(parseFormatOption),
+      output(new Option('-f, --format <format[=file]>', `output format: ${FORMAT_NAMES.join(', ')}; repeat for several reports, each but one with =FILE (default: text)`).argParser(parseFormatOption)),
     )
-    .option('-o, --output <file>', 'write the report (the --format without =FILE) to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').argParser(oneOf(FAIL_ON)).default('error'))
-    .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 512K, 10M)').argParser(parseSize).default(DEFAULT_MAX_FILE_BYTES, '10M'))
-    .option('--link-base <url>', 'base URL for links to files in the markdown report (default: the commit on GitHub Actions or GitLab CI)')
-    .option('--no-color', 'never colour the output')
-    .addOption(new Option('--workers <n>', 'worker threads that read and scan files besides the main thread (0: none; default: one per further CPU core, for scans of more than 64 MiB)').argParser(parseWorkers))
-    .option('--resolve', 'ask the registries: propose pinned digests, and find moved tags, deleted digests and newer versions')
-    .addOption(new Option('--newer <level>', 'with --resolve: the lowest level of newer release to report').choices(['patch', 'minor', 'major', 'off']).default('patch'));
-  return addResolveOptions(addPolicyOptions(command))
+    .addOption(output(new Option('-o, --output <file>', 'write the report (the --format without =FILE) to a file instead of stdout')))
+    .addOption(output(failOnOption()))
+    .addOption(output(new Option('--link-base <url>', 'base URL for links to files in the markdown report (default: the commit on GitHub Actions or GitLab CI)')))
+    .addOption(output(new Option('--no-color', 'never colour the output (also NO_COLOR; FORCE_COLOR colours it when not a terminal)')))
+    .addOption(new Option('--max-file-size <size>', 'skip files larger than this (e.g. 512K, 10M)').argParser(parseSize).default(DEFAULT_MAX_FILE_BYTES, '10M').helpGroup('Input options:'))
+    .addOption(
+      new Option('--workers <n>', 'worker threads that read and scan files besides the main thread (0: none; default: one per further CPU core, for scans of more than 64 MiB)')
+        .argParser(parseWorkers)
+        .helpGroup('Input options:'),
+    );
+  addPolicyOptions(command);
+  command
+    .addOption(new Option('--resolve', 'ask the registries: propose pinned digests, and find moved tags, deleted digests and newer versions').helpGroup(REGISTRY_GROUP))
+    .addOption(new Option('--newer <level>', 'the lowest level of newer release to report').choices(['patch', 'minor', 'major', 'off']).default('patch').helpGroup(REGISTRY_GROUP));
+  return addResolveOptions(command, REGISTRY_GROUP)
     .addHelpText(
       'after',
       `
@@ -74,8 +105,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuratio
 (including an invalid policy file), 3 the scan could not complete (an input path could not be
 read, or with --resolve a reference could not be checked).`,
     )
-    .action(async (paths: string[], flags: ScanFlags) => {
+    .action(async (paths: string[], flags: ScanFlags, self: Command) => {
       try {
+        const needless = flags.resolve === true ? [] : resolveOnlyGiven(self);
+        if (needless.length > 0) throw new UsageError(`${needless.join(', ')} ${needless.length === 1 ? 'is' : 'are'} only used with --resolve: add --resolve, or drop ${needless.length === 1 ? 'it' : 'them'} (see 'imagedrift scan --help')`);
         const outputs = resolveOutputs(flags.format, flags.output);
         const [setup, { releaseFindings, relativePaths, scanPaths }] = await Promise.all([setupRun(flags), import('../scan/scan.js')]);
         const relativePath = relativePaths(setup.root);
@@ -116,7 +149,7 @@ read, or with --resolve a reference could not be checked).`,
         writeOutputs(
           result,
           outputs,
-          { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
+          { color: useColor(flags.color, process.env, isatty(1)), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
           (text) => process.stdout.write(text),
         );
         for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);

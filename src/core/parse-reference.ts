@@ -151,6 +151,10 @@ function splitDomain(name: string): { domain: string | undefined; path: string }
 }
 
 function checkHost(domain: string): void {
+  const zone = /^\[[^\]]*(%[^\]]*)\]/.exec(domain);
+  if (zone !== null) {
+    fail(`invalid registry host "${domain}": an IPv6 zone ("${zone[1]}") names a network interface of one machine and is not allowed in an image reference; write the address without it`);
+  }
   if (!HOST_RE.test(domain)) {
     fail(
       `invalid registry host "${domain}": expected DNS labels of [A-Za-z0-9-] joined by "." ` +

@@ -21,7 +21,22 @@ export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'note'];
 
 export type Role = 'app' | 'init' | 'sidecar';
 
-export type Format = 'kubernetes' | 'ecs-task-definition' | 'cloudformation';
+export type Format =
+  | 'kubernetes'
+  | 'ecs-task-definition'
+  | 'cloudformation'
+  | 'terraform'
+  | 'helm-values'
+  | 'helm-template'
+  | 'kustomize'
+  | 'compose'
+  | 'dockerfile'
+  | 'github-actions'
+  | 'gitlab-ci'
+  | 'copilot';
+
+/** Every format, in the order the README lists them (policy `sources` names these). */
+export const FORMATS: readonly Format[] = ['kubernetes', 'ecs-task-definition', 'cloudformation', 'terraform', 'helm-values', 'helm-template', 'kustomize', 'compose', 'dockerfile', 'github-actions', 'gitlab-ci', 'copilot'];
 
 /** A half-open range of UTF-16 offsets into the original text of a file. */
 export interface TextRange {
@@ -55,6 +70,8 @@ export interface Container {
   role: Role;
   /** Why this role was given (e.g. `essential: false`, `known sidecar image`), for messages. */
   roleReason?: string;
+  /** What messages call it instead of "container" when it is not a sidecar (`stage`, `service`, `job`). */
+  noun?: string;
 }
 
 /** How the image string was written in the source, so a fix can keep the style. */
@@ -78,6 +95,35 @@ export interface ImageRef {
   unresolvable?: string;
   /** Set when the literal came from somewhere else than the image key, e.g. a CloudFormation parameter default. */
   via?: string;
+  /**
+   * Set when `raw` is not the text at `range` (a CloudFormation `!Sub` string with its parameters
+   * substituted): why `pin` must not write a pinned image there.
+   */
+  noRewrite?: string;
+  /**
+   * How a pin is written when it is not "replace the image string at `range`": a reference built
+   * from parts (Helm `repository` + `tag` + `digest`, Kustomize `newName` + `newTag` + `digest`).
+   */
+  pin?: PinSite;
+}
+
+/** A scalar a pin may rewrite: its value's range and how it is written. */
+export interface PinScalar {
+  range: TextRange;
+  style: ScalarStyle;
+}
+
+/**
+ * Where the parts of a built reference are written. A pin sets `digest` when there is one (or
+ * inserts `insertDigest` when the format takes a new key), else writes `tag@digest` into `tag`.
+ */
+export interface PinSite {
+  tag?: PinScalar;
+  digest?: PinScalar;
+  /** Text that adds a digest key: inserted at `offset`, with `{digest}` replaced. */
+  insertDigest?: { offset: number; text: string };
+  /** Set when the reference cannot be pinned in place, with the reason (`pin` lists it as left alone). */
+  none?: string;
 }
 
 export interface Fix {
@@ -126,6 +172,8 @@ export interface FileResult {
   refs: ImageRef[];
   findings: Finding[];
   skipped?: Skipped;
+  /** Other files whose references this file's scan reported (a Terraform `file()` target). */
+  linked?: string[];
 }
 
 export interface Summary {

@@ -105,13 +105,14 @@ interface Selected {
  * The references of one scanned file that the pin should act on, with their parsed form: those
  * with a pinnable finding, and with `refresh` or `upgrade` the `tag@digest` ones, as `--only` allows.
  */
-function selectTargets(refs: readonly ImageRef[], findings: readonly Finding[], options: Pick<PinRunOptions, 'only' | 'refresh' | 'upgrade'>): Selected[] {
+function selectTargets(path: string, refs: readonly ImageRef[], findings: readonly Finding[], options: Pick<PinRunOptions, 'only' | 'refresh' | 'upgrade'>): Selected[] {
   const { only } = options;
   const pinnable = new Map<string, Finding>();
-  for (const f of findings) if (PINNABLE_RULES.has(f.ruleId)) pinnable.set(`${f.location.line}:${f.location.column}:${f.container?.name ?? ''}`, f);
+  for (const f of findings) if (f.location.path === path && PINNABLE_RULES.has(f.ruleId)) pinnable.set(`${f.location.line}:${f.location.column}:${f.container?.name ?? ''}`, f);
   const out: Selected[] = [];
   for (const ref of refs) {
-    if (ref.unresolvable !== undefined) continue;
+    // A reference in another file (a Terraform `file()` target) is pinned when that file is.
+    if (ref.location.path !== path || ref.unresolvable !== undefined) continue;
     const outcome = parseReference(ref.raw);
     if (!outcome.ok) continue;
     const parsed = outcome.ref;
@@ -144,8 +145,9 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
     if (item.kind === 'error') report.errors.push(item.message);
     else if (item.kind === 'skipped') report.skipped.push({ path: item.path, reason: item.reason });
     else {
+      await scanner.prepare(item.path);
       const scanned = scanner.scan(item.path, item.text);
-      for (const { parsed } of selectTargets(scanned.refs, scanned.findings, options)) unique.set(canonicalReference(parsed), parsed);
+      for (const { parsed } of selectTargets(item.path, scanned.refs, scanned.findings, options)) unique.set(canonicalReference(parsed), parsed);
     }
   }
   const proposals = new Map<string, ProposalOutcome>();
@@ -154,15 +156,16 @@ export async function pinPaths(paths: readonly string[], options: PinRunOptions)
   // Pass 2: each file read again, planned, verified and written (or diffed).
   for await (const item of sources(paths, { ...options, stdin: undefined })) {
     if (item.kind !== 'file' || item.path === '<stdin>') continue;
+    await scanner.prepare(item.path);
     const result = scanner.scan(item.path, item.text);
     if (result.skipped !== undefined || result.findings.some((f) => f.ruleId === 'parse-error')) {
-      const selected = selectTargets(result.refs, result.findings, options);
+      const selected = selectTargets(item.path, result.refs, result.findings, options);
       if (selected.length > 0) report.files.push({ path: item.path, pinned: [], written: false, refused: 'the file does not parse cleanly (see `imagedrift scan`); fix it first' });
       continue;
     }
     const targets: PinTarget[] = [];
     const selectedBy = new Map<ImageRef, Selected>();
-    for (const selected of selectTargets(result.refs, result.findings, options)) {
+    for (const selected of selectTargets(item.path, result.refs, result.findings, options)) {
       const { ref, parsed } = selected;
       const at = { path: item.path, line: ref.location.line, column: ref.location.column, image: ref.raw };
       const outcome = proposals.get(canonicalReference(parsed));

@@ -83,8 +83,26 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
   const lineCounts = new Map<number, number>();
   for (const { ref } of targets) lineCounts.set(ref.location.line, (lineCounts.get(ref.location.line) ?? 0) + 1);
   for (const { ref, parsed, proposal } of targets) {
+    if (ref.pin?.none !== undefined) {
+      left.push({ ref, reason: ref.pin.none });
+      continue;
+    }
+    // A reference built from parts is pinned in its parts, never by rewriting one of them whole.
+    if (ref.pin !== undefined) {
+      const planned = planParts(text, ref, parsed, proposal, options);
+      if ('reason' in planned) left.push({ ref, reason: planned.reason });
+      else {
+        edits.push(...planned.edits);
+        pins.push({ ref, value: planned.value });
+      }
+      continue;
+    }
     const source = text.slice(ref.range.start, ref.range.end);
     const { value, tag } = pinnedValue(parsed, proposal, options, ref.style === 'json');
+    if (ref.noRewrite !== undefined) {
+      left.push({ ref, reason: `${ref.noRewrite} (pinned: \`${value}\`)` });
+      continue;
+    }
     const rendered = renderValue(value, ref.style, source);
     if (rendered === undefined) {
       left.push({ ref, reason: `a ${ref.style} scalar cannot be rewritten safely` });
@@ -93,7 +111,8 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
     edits.push({ start: ref.range.start, end: ref.range.end, text: rendered });
     pins.push({ ref, value });
     // --style digest keeps the tag for readers in a trailing comment, where the format has comments.
-    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && lineCounts.get(ref.location.line) === 1) {
+    // (Not in a Dockerfile: `#` starts a comment only at the start of a line there.)
+    if (options.style === 'digest' && tag !== undefined && ref.style !== 'json' && ref.format !== 'dockerfile' && lineCounts.get(ref.location.line) === 1) {
       const end = lineEndAt(text, ref.range.end);
       const comment = /(^|[ \t])#/.exec(text.slice(ref.range.end, end));
       // Before an existing comment (`# 7.2 # cache`), else at the end of the line (after a flow mapping's `}`).
@@ -106,6 +125,40 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
     }
   }
   return { edits, pins, left };
+}
+
+/**
+ * A reference built from parts (src/core/types.ts PinSite): the digest goes into its own key (set,
+ * or added), else `tag@digest` into the tag; the tag changes as pinnedValue() says (`latest` to its version
+ * tag unless keepTag, an upgrade to its release).
+ * `value` is the reference the file then reads as.
+ */
+function planParts(text: string, ref: ImageRef, parsed: ParsedReference, proposal: Proposal, options: PinOptions): { edits: TextEdit[]; value: string } | { reason: string } {
+  const site = ref.pin as NonNullable<ImageRef['pin']>;
+  // The tag pinnedValue() would write: the version tag for `latest` (unless keepTag), an upgrade's release.
+  const tag = pinnedValue(parsed, proposal, { ...options, style: 'tag-digest' }).tag;
+  const upgrade = tag !== parsed.tag;
+  const tagText = site.tag !== undefined ? text.slice(site.tag.range.start, site.tag.range.end) : '';
+  const edits: TextEdit[] = [];
+  const render = (value: string, where: { range: { start: number; end: number }; style: ImageRef['style'] }): boolean => {
+    const rendered = renderValue(value, where.style, text.slice(where.range.start, where.range.end));
+    if (rendered === undefined) return false;
+    edits.push({ start: where.range.start, end: where.range.end, text: rendered });
+    return true;
+  };
+  if (site.digest !== undefined || site.insertDigest !== undefined) {
+    if (site.digest !== undefined) {
+      if (!render(proposal.digest, site.digest)) return { reason: `a ${site.digest.style} scalar cannot be rewritten safely` };
+    } else if (site.insertDigest !== undefined) {
+      edits.push({ start: site.insertDigest.offset, end: site.insertDigest.offset, text: site.insertDigest.text.replace('{digest}', proposal.digest) });
+    }
+    const keepsTag = site.tag !== undefined && tagText !== '';
+    if (keepsTag && upgrade && tag !== undefined && !render(tag, site.tag as NonNullable<typeof site.tag>)) return { reason: `a ${site.tag?.style} scalar cannot be rewritten safely` };
+    return { edits, value: formatReference(parsed, { tag: keepsTag ? tag : undefined, digest: proposal.digest }) };
+  }
+  if (site.tag === undefined || tag === undefined) return { reason: 'no tag to pin' };
+  if (!render(`${tag}@${proposal.digest}`, site.tag)) return { reason: `a ${site.tag.style} scalar cannot be rewritten safely` };
+  return { edits, value: formatReference(parsed, { tag, digest: proposal.digest }) };
 }
 
 export interface Verdict {

@@ -1,12 +1,12 @@
 // Loads policy files: the bundled ones in policies/ and a user's own, following `extends` (bundled
 // names or paths) and the `extends` of `overrides`. The thin I/O edge of src/policy: reading files
 // and finding them; parsing (parse.ts) and merging (merge.ts) are pure.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PolicyError } from './errors.js';
 import { applyLayer, emptyPolicy } from './merge.js';
-import { parsePolicy } from './parse.js';
+import { notAPolicy, parsePolicy } from './parse.js';
 import type { ExtendsRef, Override, Policy, PolicyLayer } from './types.js';
 
 /** policies/ of the installed package (same depth from src/ and dist/). */
@@ -34,18 +34,96 @@ function isBundled(file: string): boolean {
 export interface LoadOptions {
   /** Directory relative paths in messages are relative to. */
   cwd?: string;
+  /**
+   * The scan root (the repository root, else the working directory; by default found from `cwd`).
+   * A policy file inside it has its path globs relative to its own directory; `extends` may name
+   * policy files inside it.
+   */
+  root?: string;
+  /** Further directories whose policy files `extends` may name (`--allow-extends-from`). */
+  extendsFrom?: readonly string[];
   /** Reads a file as UTF-8 text (tests inject one). */
   readFile?: (path: string) => string;
+}
+
+/** The largest policy file read: a policy is a page of YAML, not a data set. */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/** Reads a policy file: a regular file of at most MAX_POLICY_BYTES, never more than that (a FIFO, a device, a huge file are refused). */
+function readPolicyText(path: string): string {
+  // Non-blocking, so that opening a FIFO returns at once (and is then refused) instead of waiting for a writer.
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    if (stat.size > MAX_POLICY_BYTES) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
+    const buffer = Buffer.alloc(MAX_POLICY_BYTES + 1);
+    let length = 0;
+    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+    if (length > MAX_POLICY_BYTES) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  ENOTREG: 'not a regular file',
+  EFBIG: `larger than ${MAX_POLICY_BYTES / 1024 / 1024} MiB`,
+  EACCES: 'permission denied',
+};
+
+/** Whether `path` is `dir` or inside it (both absolute). */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 class Loader {
   private readonly layers = new Map<string, PolicyLayer>();
   private readonly cwd: string;
+  private readonly root: string;
+  private readonly extendsFrom: string[];
+  /** The directory of the policy file the run started from: `extends` may name files beside it. */
+  private topDir: string | undefined;
   private readonly read: (path: string) => string;
 
   constructor(options: LoadOptions) {
     this.cwd = options.cwd ?? process.cwd();
-    this.read = options.readFile ?? ((path) => readFileSync(path, 'utf8'));
+    this.root = resolve(options.root ?? findRepoRoot(this.cwd) ?? this.cwd);
+    this.extendsFrom = (options.extendsFrom ?? []).map((dir) => resolve(this.cwd, dir));
+    this.read = options.readFile ?? readPolicyText;
+  }
+
+  /** A policy file's directory relative to the scan root, `/`-separated: what its path globs are relative to ('' for the root and outside it). */
+  private base(file: string): string {
+    if (isBundled(file)) return '';
+    const dir = dirname(file);
+    if (!isInside(this.root, dir)) return '';
+    return relative(this.root, dir).split(sep).join('/');
+  }
+
+  /** Why `extends` may not read `file`, or undefined: it must be a YAML file inside the root, beside the policy the run started from, or under --allow-extends-from. */
+  private extendsProblem(file: string): string | undefined {
+    if (!/\.ya?ml$/i.test(file)) return 'a policy file is YAML and its name ends in .yaml or .yml';
+    const allowed = [this.root, ...(this.topDir !== undefined ? [this.topDir] : []), ...this.extendsFrom];
+    const inside = (path: string) => allowed.some((dir) => isInside(dir, path) || isInside(realOrSelf(dir), path));
+    // Lexically first (nothing is revealed about files outside), then through symbolic links.
+    if (!inside(file) || (existsSync(file) && !inside(realOrSelf(file)))) {
+      return `${this.display(file)} is outside the repository (${this.display(this.root) || '.'})${this.topDir !== undefined && this.topDir !== this.root ? ` and the policy's directory (${this.display(this.topDir)})` : ''}: a policy may only extend policy files there (--allow-extends-from DIR allows another directory)`;
+    }
+    return undefined;
   }
 
   /** A file as messages show it: relative to the working directory (`../.imagedrift.yaml` from a subdirectory); bundled policies absolute. */
@@ -63,11 +141,18 @@ class Loader {
         text = this.read(file);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err));
+        const why = (code !== undefined ? READ_ERRORS[code] : undefined) ?? code ?? String(err);
         if (via !== undefined) throw new PolicyError({ file: via.location.path, line: via.location.line, column: via.location.column, message: `extends: cannot read \`${via.value}\` (${this.display(file)}): ${why}` });
         throw new PolicyError({ file: this.display(file), message: `cannot read policy file: ${why}` });
       }
-      layer = parsePolicy(text, { id: file, display: this.display(file), ...(isBundled(file) ? { bundled: true } : {}) });
+      // A file reached through `extends` that is not a policy at all is named, never quoted: its
+      // lines could be anyone's secrets.
+      const notPolicy = via !== undefined && !isBundled(file) ? notAPolicy(text) : undefined;
+      if (notPolicy !== undefined && via !== undefined) {
+        throw new PolicyError({ file: via.location.path, line: via.location.line, column: via.location.column, message: `extends: \`${via.value}\` (${this.display(file)}) is not an imagedrift policy: ${notPolicy}` });
+      }
+      const base = this.base(file);
+      layer = parsePolicy(text, { id: file, display: this.display(file), ...(isBundled(file) ? { bundled: true } : {}), ...(base !== '' ? { base } : {}) });
       this.layers.set(file, layer);
     }
     return layer;
@@ -86,7 +171,10 @@ class Loader {
       }
       return file;
     }
-    return resolve(dirname(from), ref.value);
+    const file = resolve(dirname(from), ref.value);
+    const problem = this.extendsProblem(file);
+    if (problem !== undefined) throw new PolicyError({ file: ref.location.path, line: ref.location.line, column: ref.location.column, message: `extends: \`${ref.value}\`: ${problem}` });
+    return file;
   }
 
   /** The layers a file stands for, parents first, each once. */
@@ -112,6 +200,7 @@ class Loader {
   }
 
   policy(file: string): Policy {
+    if (!isBundled(file)) this.topDir = dirname(file);
     let policy = emptyPolicy();
     for (const layer of this.chain(file, undefined, [])) policy = applyLayer(policy, layer, this.overrides(layer));
     return policy;
@@ -172,10 +261,12 @@ export interface DiscoveredPolicy {
 }
 
 /** `--policy FILE`, else the nearest `.imagedrift.yaml` up to the repository root, else the bundled default. */
-export function discoverPolicy(options: { policyFile?: string; cwd?: string; root?: string }): DiscoveredPolicy {
+export function discoverPolicy(options: { policyFile?: string; cwd?: string; root?: string; extendsFrom?: readonly string[] }): DiscoveredPolicy {
   const cwd = options.cwd ?? process.cwd();
-  if (options.policyFile !== undefined) return { policy: loadPolicyFile(options.policyFile, { cwd }), file: resolve(cwd, options.policyFile) };
+  const root = options.root ?? findRepoRoot(cwd) ?? cwd;
+  const load = { cwd, root, ...(options.extendsFrom !== undefined ? { extendsFrom: options.extendsFrom } : {}) };
+  if (options.policyFile !== undefined) return { policy: loadPolicyFile(options.policyFile, load), file: resolve(cwd, options.policyFile) };
   const found = findPolicyFile(cwd, options.root ?? findRepoRoot(cwd));
-  if (found !== undefined) return { policy: loadPolicyFile(found, { cwd }), file: found };
+  if (found !== undefined) return { policy: loadPolicyFile(found, load), file: found };
   return { policy: loadBundledPolicy('default', { cwd }) };
 }

@@ -1,29 +1,24 @@
 // Matching with the policy's globs: paths (relative to the scan root), images (canonical
 // `registry/repository`), registries, and exceptions. Pure; compiled matchers are cached per policy.
-import picomatch from 'picomatch';
 import { canonicalName, parseReference } from '../core/parse-reference.js';
 import type { Finding } from '../core/types.js';
+import { GlobSet } from './glob.js';
+import { rebasePathGlob } from './patterns.js';
 import type { Exception, Policy } from './types.js';
 
 export type Matcher = (value: string) => boolean;
 
 const NEVER: Matcher = () => false;
 
-const GLOB = { dot: true };
-
 /**
- * Globs on `/`-separated paths; `*` stays within a segment, `**` crosses them; dot files match.
- * A list is one regular expression made of picomatch's for each glob: picomatch's matcher for a
- * list tries each glob's own matcher in turn, and the known-sidecar list alone has two dozen.
+ * Globs on `/`-separated paths; `*` stays within a segment, `**` crosses them; dot files match
+ * (src/policy/glob.ts). A list is one automaton: matching costs time linear in the value, however
+ * many wildcards the globs hold, since the values come from the files scanned.
  */
 export function pathMatcher(patterns: readonly string[]): Matcher {
-  const [only] = patterns;
-  if (only === undefined) return NEVER;
-  if (patterns.length === 1) return picomatch(only, GLOB);
-  const any = new RegExp(patterns.map((pattern) => `(?:${picomatch.makeRe(pattern, GLOB).source})`).join('|'));
-  // As picomatch's matcher: a value equal to a glob matches it, and the empty string matches none.
-  const literal = new Set(patterns);
-  return (value) => value !== '' && (literal.has(value) || any.test(value));
+  if (patterns.length === 0) return NEVER;
+  const set = new GlobSet(patterns);
+  return (value) => set.test(value);
 }
 
 /** Globs on a whole canonical image name (`docker.io/library/busybox`). */
@@ -37,12 +32,9 @@ export function imageMatcher(patterns: readonly string[]): Matcher {
  * and a bare `registry.example.com` covers that whole registry.
  */
 export function registryMatcher(patterns: readonly string[]): Matcher {
-  const match = pathMatcher(patterns);
-  if (patterns.length === 0) return match;
-  return (name) => {
-    for (let end = name.indexOf('/'); end !== -1; end = name.indexOf('/', end + 1)) if (match(name.slice(0, end))) return true;
-    return match(name);
-  };
+  if (patterns.length === 0) return NEVER;
+  const set = new GlobSet(patterns);
+  return (name) => set.testPrefix(name);
 }
 
 /** Posix form of a relative path, for matching (`deploy\prod\a.yaml` -> `deploy/prod/a.yaml`, no leading `./`). */
@@ -110,9 +102,9 @@ function compileException(exception: Exception): CompiledException {
     compiled = {
       exception,
       image: exception.image !== undefined ? imageMatcher([exception.image]) : undefined,
-      paths: exception.paths !== undefined ? pathMatcher(exception.paths) : undefined,
-      container: exception.container !== undefined ? picomatch(exception.container, { dot: true }) : undefined,
-      workload: exception.workload !== undefined ? picomatch(exception.workload, { dot: true }) : undefined,
+      paths: exception.paths !== undefined ? pathMatcher(exception.paths.map((glob) => rebasePathGlob(glob, exception.pathBase ?? ''))) : undefined,
+      container: exception.container !== undefined ? pathMatcher([exception.container]) : undefined,
+      workload: exception.workload !== undefined ? pathMatcher([exception.workload]) : undefined,
     };
     exceptionCache.set(exception, compiled);
   }

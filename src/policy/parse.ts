@@ -6,10 +6,12 @@ import { fastParseYaml } from '../parse/fast-yaml.js';
 import type { Node as TreeNode } from '../parse/tree.js';
 import { yamlLib } from '../parse/yaml-lib.js';
 import { PolicyError } from './errors.js';
+import { suggest } from './suggest.js';
 import type { PolicyIssue } from './errors.js';
 import { versionRangeProblem } from './deny.js';
-import { imagePatternProblem, isCalendarDate, pathPatternProblem } from './patterns.js';
-import { validatePolicyData } from './schema.js';
+import { globProblem, MAX_GLOBS_PER_LIST } from './glob.js';
+import { imagePatternProblem, isCalendarDate, pathPatternProblem, rebasePathGlob } from './patterns.js';
+import { policySchema, validatePolicyData } from './schema.js';
 import type { SchemaProblem } from './schema.js';
 import type { DeniedVersions, Exception, ExtendsRef, ListSetting, OverrideInput, PolicyLayer, RuleSetting, SeveritySetting } from './types.js';
 
@@ -23,6 +25,11 @@ export interface PolicySource {
    * schema is a large part of start-up), and read with the fast YAML reader when it can be (below).
    */
   bundled?: boolean;
+  /**
+   * The file's directory relative to the scan root (`services/payments`; empty for the root, for a
+   * bundled policy and for a file outside the root): its path globs are relative to it.
+   */
+  base?: string;
 }
 
 /** Finds the position of a value (or key) by its path of keys: what issues and locations need. */
@@ -148,14 +155,28 @@ function strings(value: unknown): Array<[number, string]> {
   return Array.isArray(value) ? value.flatMap((item, i): Array<[number, string]> => (typeof item === 'string' ? [[i, item]] : [])) : [];
 }
 
+/** A glob problem as a message that names the glob (cut short: a policy may hold a very long one). */
+function withPattern(pattern: string, problem: string): string {
+  if (problem.startsWith('`')) return problem;
+  return `\`${pattern.length > 80 ? `${pattern.slice(0, 79)}…` : pattern}\`: ${problem}`;
+}
+
 /** Checks the schema cannot express: globs that can never match, real dates. Run on whatever has the right type, so every problem is reported at once. */
 function checkPatterns(b: Builder, data: Data, path: string[]): void {
+  /** A glob list's problems: too many globs, or globs the matcher cannot take or that can never match. */
+  const globs = (at: string[], list: unknown, check: (pattern: string) => string | undefined) => {
+    if (Array.isArray(list) && list.length > MAX_GLOBS_PER_LIST) {
+      issue(b, at, `at most ${MAX_GLOBS_PER_LIST} globs per list, got ${list.length}`);
+      return;
+    }
+    for (const [i, pattern] of strings(list)) {
+      const problem = globProblem(pattern) ?? check(pattern);
+      if (problem !== undefined) issue(b, [...at, String(i)], withPattern(pattern, problem));
+    }
+  };
   const each = (key: string, section: string, check: (pattern: string) => string | undefined) => {
     const holder = data[section];
-    for (const [i, pattern] of strings(isRecord(holder) ? holder[key] : undefined)) {
-      const problem = check(pattern);
-      if (problem !== undefined) issue(b, [...path, section, key, String(i)], problem);
-    }
+    globs([...path, section, key], isRecord(holder) ? holder[key] : undefined, check);
   };
   each('images', 'sidecars', (p) => imagePatternProblem(p, false));
   each('allow', 'registries', (p) => imagePatternProblem(p, true));
@@ -168,8 +189,8 @@ function checkPatterns(b: Builder, data: Data, path: string[]): void {
       if (!isRecord(record)) return;
       const at = ['deny', 'versions', String(i)];
       if (typeof record.image === 'string' && record.image !== '') {
-        const problem = imagePatternProblem(record.image, false);
-        if (problem !== undefined) issue(b, [...at, 'image'], problem);
+        const problem = globProblem(record.image) ?? imagePatternProblem(record.image, false);
+        if (problem !== undefined) issue(b, [...at, 'image'], withPattern(record.image, problem));
       }
       if (typeof record.versions === 'string' && record.versions !== '') {
         const problem = versionRangeProblem(record.versions);
@@ -177,10 +198,7 @@ function checkPatterns(b: Builder, data: Data, path: string[]): void {
       }
     });
   } else {
-    for (const [i, pattern] of strings(data.paths)) {
-      const problem = pathPatternProblem(pattern);
-      if (problem !== undefined) issue(b, [...path, 'paths', String(i)], problem);
-    }
+    globs([...path, 'paths'], data.paths, pathPatternProblem);
   }
   const exceptionList = data.exceptions;
   if (!Array.isArray(exceptionList)) return;
@@ -188,14 +206,17 @@ function checkPatterns(b: Builder, data: Data, path: string[]): void {
     if (!isRecord(record)) return;
     const at = [...path, 'exceptions', String(i)];
     if (typeof record.expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(record.expires) && !isCalendarDate(record.expires)) issue(b, [...at, 'expires'], `${record.expires} is not a calendar date`);
-    if (typeof record.image === 'string') {
-      const problem = imagePatternProblem(record.image, false);
-      if (problem !== undefined) issue(b, [...at, 'image'], problem);
+    for (const [key, check] of [
+      ['image', (p: string) => imagePatternProblem(p, false)],
+      ['container', () => undefined],
+      ['workload', () => undefined],
+    ] as const) {
+      const value = record[key];
+      if (typeof value !== 'string') continue;
+      const problem = globProblem(value) ?? check(value);
+      if (problem !== undefined) issue(b, [...at, key], withPattern(value, problem));
     }
-    for (const [j, pattern] of strings(record.paths)) {
-      const problem = pathPatternProblem(pattern);
-      if (problem !== undefined) issue(b, [...at, 'paths', String(j)], problem);
-    }
+    globs([...at, 'paths'], record.paths, pathPatternProblem);
   });
 }
 
@@ -204,7 +225,11 @@ function exceptions(b: Builder, data: unknown, path: string[]): Exception[] {
     const at = [...path, String(i)];
     const exception: Exception = { reason: (record.reason as string).trim(), expires: record.expires as string, location: b.positions.at(at) };
     for (const key of ['rule', 'image', 'container', 'workload'] as const) if (typeof record[key] === 'string') exception[key] = record[key] as string;
-    if (Array.isArray(record.paths)) exception.paths = record.paths as string[];
+    if (Array.isArray(record.paths)) {
+      exception.paths = record.paths as string[];
+      const base = b.source.base ?? '';
+      if (base !== '') exception.pathBase = base;
+    }
     return exception;
   });
 }
@@ -217,6 +242,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
     exceptions: exceptions(b, data.exceptions, [...path, 'exceptions']),
     overrides: [],
   };
+  if (isRecord(data.sources)) result.sources = Object.fromEntries(Object.entries(data.sources).map(([format, value]) => [format, value === true || value === 'on']));
   const refs = extendsRefs(b, data.extends, [...path, 'extends']);
   if (refs !== undefined) result.extends = refs;
   const lists: Array<[keyof PolicyLayer, string, string]> = [
@@ -230,6 +256,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
   for (const [field, section, key] of lists) {
     if (section === 'paths' && path.length > 0) continue; // in an override, `paths` selects files
     const setting = list(data[section], key);
+    if (setting !== undefined && section === 'paths') setting.items = setting.items.map((glob) => rebasePathGlob(glob, b.source.base ?? ''));
     if (setting !== undefined) (result as unknown as Record<string, ListSetting>)[field] = setting;
   }
   // `pin` and `deny` are written at the top level only (the schema has them nowhere else).
@@ -252,7 +279,7 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
 function overrides(b: Builder, data: unknown): OverrideInput[] {
   return ((data ?? []) as Data[]).map((record, i) => {
     const path = ['overrides', String(i)];
-    const paths = record.paths as string[];
+    const paths = (record.paths as string[]).map((glob) => rebasePathGlob(glob, b.source.base ?? ''));
     return { paths, layer: layer(b, record, path, `${b.source.id}#overrides[${i}]`), location: b.positions.at(path) };
   });
 }
@@ -321,6 +348,46 @@ function fastData(text: string): { data: unknown } | undefined {
   }
 }
 
+/** The top-level keys a policy may have. */
+/** The top-level keys of a policy, as its schema declares them. */
+const POLICY_KEYS = Object.keys((policySchema([]) as { properties: Record<string, unknown> }).properties);
+
+/**
+ * Why a text is not an imagedrift policy at all, without quoting any of it (a file named by
+ * `extends` may be anything: a credentials file, a key), or undefined when it looks like one: a YAML
+ * mapping with at least one policy key, or an empty document. Its problems as a policy are then
+ * reported by parsePolicy() as usual.
+ */
+export function notAPolicy(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'it is a binary file';
+  const { parseAllDocuments } = yamlLib();
+  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  if (list.length > 1) return 'it holds several YAML documents';
+  const doc = list[0];
+  if (doc === undefined) return undefined;
+  if (doc.errors.length > 0) return 'it is not valid YAML';
+  const { isMap, isScalar } = yamlLib();
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) return undefined;
+  if (!isMap(contents)) return 'its top level is not a mapping of policy keys';
+  const keys = contents.items.map((item) => (isScalar(item.key) ? String(item.key.value) : undefined));
+  if (keys.length > 0 && !keys.some((key) => key !== undefined && POLICY_KEYS.includes(key))) return `none of its top-level keys is a policy key (${POLICY_KEYS.join(', ')})`;
+  return undefined;
+}
+
+/**
+ * Why a parsed document cannot be a policy at all, or undefined: a top level that is not a mapping,
+ * or a mapping none of whose keys is (or nearly is, as a typo) a policy key. Said without quoting it.
+ */
+function shapeProblem(data: unknown): string | undefined {
+  if (data === null || data === undefined) return undefined;
+  if (!isRecord(data)) return `its top level is ${Array.isArray(data) ? 'a list' : 'a single value'}, not a mapping of policy keys (${POLICY_KEYS.join(', ')})`;
+  const keys = Object.keys(data);
+  if (keys.length === 0 || keys.some((key) => POLICY_KEYS.includes(key) || suggest(key, POLICY_KEYS) !== undefined)) return undefined;
+  return `none of its top-level keys is a policy key (${POLICY_KEYS.join(', ')})`;
+}
+
 /** Parses and validates one policy file. Throws PolicyError with every problem found. */
 export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
   // Bundled policies are read with the fast reader; the full parse, which only positions need
@@ -330,6 +397,10 @@ export function parsePolicy(text: string, source: PolicySource): PolicyLayer {
   const data = fast !== undefined ? fast.data : full?.data;
   const positions: PositionLookup = { at: (path, atKey) => (full ??= readDocument(text, source)).positions.at(path, atKey) };
   const b: Builder = { positions, source, issues: [] };
+  // A file whose top level is not a mapping is not a policy at all (a key file, a credentials
+  // file given by mistake): say so without quoting it.
+  const shape = source.bundled === true ? undefined : shapeProblem(data);
+  if (shape !== undefined) throw new PolicyError({ file: source.display, line: 1, column: 1, message: `not an imagedrift policy: ${shape}` });
   const problems: SchemaProblem[] = source.bundled === true ? [] : validatePolicyData(data);
   for (const problem of problems) issue(b, problem.path, problem.message, problem.atKey);
   if (isRecord(data)) {

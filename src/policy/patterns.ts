@@ -26,12 +26,30 @@ export function imagePatternProblem(pattern: string, registryOnly: boolean): str
   return `\`${pattern}\` can never match: image patterns are matched against the canonical \`registry/repository\` (e.g. \`docker.io/library/busybox\`); ${example}`;
 }
 
-/** Why a path glob (matched against paths relative to the repository root) can never match, or undefined. */
+/** Why a path glob (relative to the policy file's directory) can never match, or undefined. */
 export function pathPatternProblem(pattern: string): string | undefined {
-  if (pattern.startsWith('/') || /^[A-Za-z]:[\\/]/.test(pattern)) return `\`${pattern}\`: path globs are relative to the repository root, not absolute`;
-  if (pattern.startsWith('./')) return `\`${pattern}\`: path globs are relative to the repository root; write \`${pattern.slice(2)}\``;
+  if (isLocationGlob(pattern)) return undefined;
+  if (pattern.startsWith('/') || /^[A-Za-z]:[\\/]/.test(pattern)) return `\`${pattern}\`: path globs are relative to the directory of the policy file, not absolute`;
+  if (pattern.startsWith('./')) return `\`${pattern}\`: path globs are relative to the directory of the policy file; write \`${pattern.slice(2)}\``;
   if (pattern.includes('\\')) return `\`${pattern}\`: use \`/\` in path globs`;
+  if (pattern.split('/').some((segment) => segment === '..' || segment === '.')) return `\`${pattern}\`: path globs match below the policy file's directory and cannot hold \`.\` or \`..\` segments (put the rule in a policy higher up, or use overrides there)`;
   return undefined;
+}
+
+/** A glob on live locations (`ecs://…`, as `audit ecs` reports them) rather than on file paths: never rebased. */
+export function isLocationGlob(pattern: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//.test(pattern);
+}
+
+/**
+ * A path glob written in a policy file whose directory is `base` (relative to the scan root, `/`
+ * separators; empty for the root itself), as a glob relative to the scan root: `tests/**` in
+ * `services/payments/.imagedrift.yaml` is `services/payments/tests/**`. The directory's own glob
+ * characters are escaped.
+ */
+export function rebasePathGlob(pattern: string, base: string): string {
+  if (base === '' || isLocationGlob(pattern)) return pattern;
+  return `${base.replace(/[\\*?[\]{}()!@+]/g, '\\$&')}/${pattern}`;
 }
 
 /** Whether `value` is a real calendar date written YYYY-MM-DD. */

@@ -5,6 +5,7 @@
 // validated at run time, so a run on the bundled default never loads it (a large part of start-up).
 import { createRequire } from 'node:module';
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
+import { FORMATS } from '../core/types.js';
 import { knownRuleIds } from './rule-ids.js';
 import { suggest } from './suggest.js';
 
@@ -80,6 +81,13 @@ export function policySchema(ruleIds: readonly string[] = knownRuleIds()): Schem
     tags: listSection(['mutable'], 'tag words'),
     registries: listSection(['allow', 'deny'], 'registries'),
     exceptions: { type: 'array', items: exception },
+    sources: {
+      type: 'object',
+      description: 'sources',
+      properties: Object.fromEntries(FORMATS.map((format) => [format, { enum: ['on', 'off', true, false], errorHints: { enum: 'on or off' } }])),
+      additionalProperties: false,
+      errorHints: { additionalProperties: 'source' },
+    },
   };
   const override: SchemaObject = {
     type: 'object',
@@ -195,6 +203,7 @@ function problemFor(error: ErrorObject): SchemaProblem | undefined {
       const allowed = (error.schema as unknown[]).filter((value) => value !== false).map(String);
       if (hint === 'rule') return { path, atKey: false, message: `unknown rule \`${String(error.data)}\`${didYouMean(String(error.data), allowed)}` };
       if (hint === 'severity') return { path, atKey: false, message: `expected a severity (${allowed.join(', ')}), got ${describeValue(error.data)}${typeof error.data === 'string' ? didYouMean(error.data, allowed) : ''}` };
+      if (hint !== undefined) return { path, atKey: false, message: `expected ${hint}, got ${describeValue(error.data)}` };
       return { path, atKey: false, message: `expected one of ${allowed.join(', ')}, got ${describeValue(error.data)}` };
     }
     case 'type':

@@ -17,8 +17,10 @@ export interface Exception {
   rule?: string;
   /** Glob on the canonical `registry/repository` of the finding's image. */
   image?: string;
-  /** Globs on the finding's path, relative to the scan root. */
+  /** Globs on the finding's path, as written: relative to `pathBase`. */
   paths?: string[];
+  /** The directory of the policy file that holds the exception, relative to the scan root, when not the root. */
+  pathBase?: string;
   /** Glob on the container name. */
   container?: string;
   /** Glob on the workload name, or on `namespace/name`. */
@@ -68,6 +70,8 @@ export interface PolicyLayer {
   registriesDeny?: ListSetting;
   pathsInclude?: ListSetting;
   pathsExclude?: ListSetting;
+  /** `sources:`: formats turned on (true) or off (false), by format name. */
+  sources?: Record<string, boolean>;
   exceptions: Exception[];
   overrides: OverrideInput[];
   /** `pin.minimumReleaseAge` as written (`3d`); top level only. */
@@ -98,6 +102,8 @@ export interface Policy {
   mutableTags: string[];
   registries: { allow: string[]; deny: string[] };
   paths: { include: string[]; exclude: string[] };
+  /** Formats turned off (`sources: { dockerfile: off }`) are false; a format not listed is read. */
+  sources: Record<string, boolean>;
   exceptions: Exception[];
   overrides: Override[];
   /** Ids of the layers merged into this policy, in order (an override skips layers already here). */

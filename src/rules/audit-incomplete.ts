@@ -9,6 +9,7 @@ export default defineRule({
     short: 'Part of the ECS fleet, of the Kubernetes cluster, or a registry could not be read (access denied, not offered, failed).',
     full: 'The audit read everything else, but nothing in this scope (an account, region, cluster, task definition, ECR registry or image repository; a Kubernetes namespace or kind) was judged, for the reason given. Grant the read-only actions (ECS) or the read-only ClusterRole (Kubernetes) listed in the README, or narrow the scope with `--region`, `--cluster`, `--service` or `--namespace`. The audit exits 3 (incomplete) whenever there is one. `imagedrift audit ecs` and `audit k8s` only.',
     severity: 'warning',
+    live: true,
   },
 });
 

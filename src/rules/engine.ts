@@ -2,7 +2,7 @@
 // each report the severity the policy sets for the container's role.
 import { canonicalReference, parseReference } from '../core/parse-reference.js';
 import { classifyTag } from '../core/tag-kind.js';
-import { templateReason } from '../core/templated.js';
+import { admissionPlaceholder, templateReason } from '../core/templated.js';
 import type { Finding, Fix, ImageRef, Location, Role, Severity } from '../core/types.js';
 import { compilePolicy } from '../policy/match.js';
 import type { Policy, SeveritySetting } from '../policy/types.js';
@@ -10,26 +10,36 @@ import { RULES } from './index.js';
 import type { RuleId } from './index.js';
 import type { Report, Resolution, Rule, RuleContext, Subject } from './types.js';
 
-/** Template parts before the last `/` do not hide the tag: `${REGISTRY}/app:latest` is still `latest`. */
+const TEMPLATE_PART = /\{\{.*?\}\}|\$\{[^}]*\}|\$\(?[A-Za-z_][A-Za-z0-9_]*\)?|<[^<>]+>/gs;
+
+/**
+ * Template parts before the last `/` do not hide the tag: `${REGISTRY}/app:latest` is still
+ * `latest`; nor does a name that is one template as a whole (`${REPOSITORY_URI}:latest`).
+ */
 function stubTemplates(raw: string): string | undefined {
   const lastSlash = raw.lastIndexOf('/');
   const name = raw.slice(lastSlash + 1);
-  if (lastSlash < 0 || templateReason(name) !== undefined || /[{}$<>%]/.test(name)) return undefined;
-  const prefix = raw.slice(0, lastSlash).replace(/\{\{.*?\}\}|\$\{[^}]*\}|\$\(?[A-Za-z_][A-Za-z0-9_]*\)?|<[^<>]+>/gs, 'templated');
+  if (lastSlash < 0 || templateReason(name) !== undefined || /[{}$<>%]/.test(name)) {
+    const whole = /^(?:\{\{[^{}]*\}\}|\$\{[^{}]*\})(:[A-Za-z0-9_.-]+)$/.exec(raw);
+    return whole !== null ? `templated${whole[1]}` : undefined;
+  }
+  const prefix = raw.slice(0, lastSlash).replace(TEMPLATE_PART, 'templated');
   return `${prefix}/${name}`;
 }
 
 export function buildSubject(ref: ImageRef, mutableWords: ReadonlySet<string>): Subject {
   const subject: Subject = { ref };
   let text = ref.raw;
-  const template = ref.unresolvable ?? templateReason(ref.raw);
+  const placeholder = ref.unresolvable ?? admissionPlaceholder(ref.raw, ref.format);
+  const template = placeholder ?? templateReason(ref.raw);
   if (template !== undefined) {
-    const stubbed = ref.unresolvable === undefined ? stubTemplates(ref.raw) : undefined;
+    const stubbed = placeholder === undefined ? stubTemplates(ref.raw) : undefined;
     if (stubbed === undefined || !parseReference(stubbed).ok) {
       subject.unresolvable = template;
       return subject;
     }
     text = stubbed;
+    subject.stubbed = true;
   }
   const outcome = parseReference(text);
   if (!outcome.ok) {
@@ -58,7 +68,12 @@ export function toFinding(rule: Rule, severity: Severity, report: Report, subjec
     image: {
       raw: ref.raw,
       ...(parsed !== undefined && subject.unresolvable === undefined
-        ? { registry: parsed.registry, repository: parsed.repository, ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}), ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}) }
+        ? {
+            // A stubbed reference's registry and repository are stand-ins: only its tag and digest are real.
+            ...(subject.stubbed === true ? {} : { registry: parsed.registry, repository: parsed.repository }),
+            ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}),
+            ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}),
+          }
         : {}),
     },
     container: ref.container,
@@ -87,7 +102,7 @@ export interface ResolvedFacts {
 }
 
 /** The rules whose findings a pin answers. */
-export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'undigested-tag']);
+export const PINNABLE_RULES: ReadonlySet<string> = new Set(['latest-tag', 'missing-tag', 'mutable-tag', 'partial-version-tag', 'unversioned-tag', 'undigested-tag']);
 
 /**
  * Judges a file's references: the rules that need only the file and, when registry facts are

@@ -1,4 +1,4 @@
-import { countOf, instanceNoun, listOf, localIdNote, namedDigest } from '../audit/wording.js';
+import { countOf, instanceNoun, listOf, localIdNote, namedDigest } from '../core/wording.js';
 import { capitalise, describeContainer } from './describe.js';
 import { defineRule } from './types.js';
 
@@ -8,6 +8,7 @@ export default defineRule({
     short: 'Tasks of one ECS service (pods of one Kubernetes workload) run different builds (digests) of the same container image.',
     full: 'The tasks of a service declare the same image but run different digests: tasks started at different times pulled whatever the tag pointed at then. This is a drift incident in progress, as when the AWS OTEL collector sidecar on `:latest` picked up a panicking release task by task over three hours. Pin the image by digest (`repo:tag@sha256:…`) and redeploy. `imagedrift audit ecs` and `audit k8s` only.',
     severity: 'error',
+    live: true,
   },
   check({ ref, live }) {
     if (live === undefined) return undefined;

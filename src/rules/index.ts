@@ -6,6 +6,7 @@ import mutableTag from './mutable-tag.js';
 import parseError from './parse-error.js';
 import partialVersionTag from './partial-version-tag.js';
 import undigestedTag from './undigested-tag.js';
+import unversionedTag from './unversioned-tag.js';
 import unresolvableReference from './unresolvable-reference.js';
 import digestNotFound from './digest-not-found.js';
 import newerVersionAvailable from './newer-version-available.js';
@@ -29,6 +30,7 @@ export type RuleId =
   | 'missing-tag'
   | 'mutable-tag'
   | 'partial-version-tag'
+  | 'unversioned-tag'
   | 'undigested-tag'
   | 'invalid-reference'
   | 'unresolvable-reference'
@@ -54,6 +56,7 @@ export const RULES = {
   'missing-tag': missingTag,
   'mutable-tag': mutableTag,
   'partial-version-tag': partialVersionTag,
+  'unversioned-tag': unversionedTag,
   'undigested-tag': undigestedTag,
   'invalid-reference': invalidReference,
   'unresolvable-reference': unresolvableReference,

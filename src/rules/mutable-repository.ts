@@ -48,6 +48,7 @@ export default defineRule({
     short: 'An ECR repository\'s tag mutability lets a tag in use by ECS be overwritten.',
     full: 'The repository is MUTABLE, or its `*_WITH_EXCLUSION` filters leave the tag in use mutable: anyone who can push can replace what the tag names, and the next task that pulls it runs that build. Set the repository to IMMUTABLE (or IMMUTABLE_WITH_EXCLUSION with filters that do not cover tags you deploy), or pin the digest. `imagedrift audit ecs` only.',
     severity: 'warning',
+    live: true,
   },
   check({ ref, parsed, live }) {
     const repo = live?.repository;

@@ -1,4 +1,4 @@
-import { countOf, instanceNoun, listOf, namedDigest } from '../audit/wording.js';
+import { countOf, instanceNoun, listOf, namedDigest } from '../core/wording.js';
 import { capitalise, describeContainer } from './describe.js';
 import { defineRule } from './types.js';
 
@@ -8,6 +8,7 @@ export default defineRule({
     short: 'The digest ECS tasks or Kubernetes pods run (or their deployment resolved) is no longer in the registry.',
     full: 'Running tasks keep their image, but the registry no longer has it (ECR lifecycle policies delete images on a schedule). The next scale-out or task replacement pulls that digest and fails with CannotPullContainerError, or, where the tag is pulled again, starts a different build with no way back to this one. In Kubernetes, a pod started on a node without the image fails with ErrImagePull. Deploy a digest that exists, and exclude images in use from the lifecycle policy. `imagedrift audit ecs` and `audit k8s` (with `--resolve`) only.',
     severity: 'error',
+    live: true,
   },
   check({ ref, parsed, live }) {
     if (live === undefined) return undefined;

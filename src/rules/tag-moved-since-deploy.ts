@@ -1,4 +1,4 @@
-import { countOf, instanceNoun, listOf, namedDigest } from '../audit/wording.js';
+import { countOf, instanceNoun, listOf, namedDigest } from '../core/wording.js';
 import { capitalise, describeContainer } from './describe.js';
 import { defineRule } from './types.js';
 
@@ -9,6 +9,7 @@ export default defineRule({
     full: 'ECS pulled the tag when the tasks (or, with `versionConsistency` enabled, the deployment) started; the registry has moved the tag since. The next deployment, and any task replacement where `versionConsistency` is `disabled`, will pull a different build than the one running now, unreviewed. In Kubernetes, every pod started on a node that lacks the running build (a rollout, a reschedule, a scale-out; any restart with `imagePullPolicy: Always`) pulls the tag anew. Pin the digest that runs (or the one you want) in the task definition or pod template. `imagedrift audit ecs` and `audit k8s` (with `--resolve`) only.',
     severity: 'warning',
     sidecarSeverity: 'error',
+    live: true,
   },
   check({ ref, parsed, live }) {
     if (live?.registry === undefined || parsed === undefined || parsed.digest !== undefined) return undefined;

@@ -3,13 +3,15 @@ import type { ParsedReference, Severity, Fix, ImageRef } from '../core/types.js'
 import type { TagKind } from '../core/tag-kind.js';
 import type { CompiledPolicy } from '../policy/match.js';
 import type { Policy } from '../policy/types.js';
-import type { LiveFacts } from '../audit/live-facts.js';
+import type { LiveFacts } from '../core/live-facts.js';
 
 /** One image reference, with everything the rules judge it by. */
 export interface Subject {
   ref: ImageRef;
   /** The parsed reference; for a partly templated value whose tag is literal, parsed with the template parts stubbed. */
   parsed?: ParsedReference;
+  /** True when `parsed` was read with template parts stubbed: its tag is real, its registry and repository are not. */
+  stubbed?: boolean;
   /** Why the reference is invalid, when it is. */
   invalid?: string;
   /** Why the value cannot be judged (template, placeholder, intrinsic), when the tag cannot be read. */
@@ -57,6 +59,8 @@ export interface RuleMeta {
   sidecarSeverity?: Severity;
   /** Set when the rule needs registry look-ups (`scan --resolve`). */
   needsResolve?: boolean;
+  /** Set when the rule judges live infrastructure only (`imagedrift audit …`), never files. */
+  live?: boolean;
 }
 
 /** What a rule may consult besides the reference: the policy in force for the file, with its globs compiled. */

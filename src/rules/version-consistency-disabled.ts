@@ -1,7 +1,6 @@
+import { FLOATING_TAG_KINDS } from '../core/tag-kind.js';
 import { capitalise, describeContainer } from './describe.js';
 import { defineRule } from './types.js';
-
-const FLOATING = new Set(['latest', 'mutable', 'partial']);
 
 export default defineRule({
   id: 'version-consistency-disabled',
@@ -10,10 +9,11 @@ export default defineRule({
     full: 'With `versionConsistency` enabled (the default), ECS resolves a tag to one digest per deployment and every task of it runs that build. Disabled, every task ECS starts pulls the tag as it is at that moment, so replacements and scale-outs mix builds inside one deployment. AWS suggests disabling it for telemetry sidecars on `latest`; that is exactly how the OTEL collector incident spread. Pin a version and digest, or leave `versionConsistency` enabled. `imagedrift audit ecs` only.',
     severity: 'warning',
     sidecarSeverity: 'error',
+    live: true,
   },
   check({ ref, parsed, tagKind, live }) {
     if (live?.versionConsistency !== 'disabled' || parsed === undefined || parsed.digest !== undefined) return undefined;
-    const floating = parsed.tag === undefined || FLOATING.has(tagKind ?? '');
+    const floating = parsed.tag === undefined || (tagKind !== undefined && FLOATING_TAG_KINDS.has(tagKind));
     if (!floating) return undefined;
     const tag = parsed.tag === undefined ? 'no tag (which means `latest`)' : `floating tag \`${parsed.tag}\``;
     return {

@@ -4,6 +4,7 @@
 // exceptions and suppressions as every other rule, and floating-tag findings carry a pin proposal.
 import { canonicalReference, formatReference } from '../core/parse-reference.js';
 import type { Fix, ImageRef, ParsedReference } from '../core/types.js';
+import { FLOATING_TAG_KINDS } from '../core/tag-kind.js';
 import type { Policy } from '../policy/types.js';
 import { buildSubject } from '../rules/engine.js';
 import type { ResolvedFacts } from '../rules/engine.js';
@@ -48,8 +49,6 @@ export interface GatheredFacts extends ResolvedFacts {
   unique: number;
 }
 
-const FLOATING_KINDS = new Set(['latest', 'mutable', 'partial']);
-
 const reasonOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<Resolution> {
@@ -83,7 +82,7 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
   }
   const current: NonNullable<Resolution['current']> = { digest: digestToPin(outcome), verified: outcome.verified };
   resolution.current = current;
-  const needsTags = parsed.digest !== undefined ? current.digest !== parsed.digest : parsed.tag === undefined || FLOATING_KINDS.has(subject.tagKind ?? '');
+  const needsTags = parsed.digest !== undefined ? current.digest !== parsed.digest : parsed.tag === undefined || (subject.tagKind !== undefined && FLOATING_TAG_KINDS.has(subject.tagKind));
   const checksNewer = exactTag && opts.newer !== 'off';
   const consequence = [
     ...(needsTags ? [`\`${parsed.tag ?? 'latest'}\` was not matched to a version tag`] : []),

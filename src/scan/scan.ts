@@ -1,6 +1,7 @@
 // Runs a scan over inputs: files from src/sources (filtered by the policy's `paths`), each scanned
 // by the pure FileScanner, gathered into one ScanResult that every reporter reads, with the
 // findings about the policy itself (expired exceptions) at the end.
+import { statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FileResult, Finding, FindingList, ScanResult, Severity, Skipped, Summary } from '../core/types.js';
 import { POLICY_FILE_NAMES } from '../policy/load.js';
@@ -67,6 +68,26 @@ export function relativePaths(root: string): (path: string) => string {
   };
 }
 
+/** A Terraform file's result without what it found in files already reported on their own; records the others. */
+function withoutLinkedSeen(result: FileResult, scannedAlone: ReadonlySet<string>, linkedDone: Set<string>): FileResult {
+  const seen = new Set<string>();
+  for (const path of result.linked ?? []) {
+    const absolute = resolve(path);
+    if (scannedAlone.has(absolute)) seen.add(path);
+    else linkedDone.add(absolute);
+  }
+  if (seen.size === 0) return result;
+  return { ...result, refs: result.refs.filter((ref) => !seen.has(ref.location.path)), findings: result.findings.filter((finding) => !seen.has(finding.location.path)) };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Every exception the policy holds, its overrides' included, once each. */
 export function allExceptions(policy: Policy): Exception[] {
   const all = new Set<Exception>(policy.exceptions);
@@ -112,7 +133,9 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const root = resolve(options.root ?? process.cwd());
   const now = options.now ?? today();
   const relativePath = options.relativePath ?? relativePaths(root);
-  const scanner = new FileScanner({ ...options, now, relativePath });
+  // Files named on the command line (not found in a directory): a YAML file of any name there may be a Helm values file.
+  const namedFiles = options.namedFiles ?? paths.filter((path) => path !== '-' && isFile(path));
+  const scanner = new FileScanner({ ...options, now, relativePath, namedFiles });
   const allowed = pathFilter(options.policy);
   const outer = options.filter;
   // A policy file is configuration, never a manifest: it is not scanned (or counted) as one.
@@ -124,7 +147,9 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
   const summary = emptySummary();
   const items = pendingSources(paths, { ...options, filter });
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  for await (const item of scanInOrder(items, { scanner, workers: options.workers, scanOptions: { ...options, now }, maxFileBytes, relativePath })) {
+  const linkedDone = new Set<string>();
+  const scannedAlone = new Set<string>();
+  for await (const item of scanInOrder(items, { scanner, workers: options.workers, scanOptions: { ...options, now, namedFiles }, maxFileBytes, relativePath })) {
     if (item.kind === 'error') {
       errors.push(item.message);
       continue;
@@ -133,8 +158,15 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
       skipped.push({ path: item.path, reason: item.reason });
       continue;
     }
-    const { result } = item;
+    let { result } = item;
     summary.filesScanned += 1;
+    // A file a Terraform `file()` reads is reported with the resource that reads it, once: not
+    // again when the walk reaches it (the walk takes a directory's `.tf` files first), and not by
+    // the Terraform file when the walk reached it before.
+    const absolute = resolve(result.path);
+    if (linkedDone.has(absolute)) continue;
+    if (result.linked !== undefined) result = withoutLinkedSeen(result, scannedAlone, linkedDone);
+    if (result.refs.length > 0 && result.linked === undefined) scannedAlone.add(absolute);
     summary.refsFound += result.refs.length;
     findings.push(...result.findings);
     countFindings(result.findings, summary);

@@ -70,3 +70,21 @@ export function applySuppressions(findings: readonly Finding[], suppressions: re
   });
   return { kept, unused: suppressions.filter((s) => !used.has(s)) };
 }
+
+/**
+ * Suppressions in the `#` comments a parser found (Dockerfiles, HCL): each range starts at the
+ * comment's `#` and ends at its line's end.
+ */
+export function suppressionsInComments(comments: ReadonlyArray<{ start: number; end: number }>, text: string, path: string, lines: LineIndex): Suppression[] {
+  if (!text.includes(SUPPRESSION_DIRECTIVE)) return [];
+  const found: Suppression[] = [];
+  for (const range of comments) {
+    const parsed = parseSuppressionComment(text.slice(range.start, range.end));
+    if (parsed === undefined) continue;
+    const lineStart = text.lastIndexOf('\n', range.start - 1) + 1;
+    const alone = text.slice(lineStart, range.start).trim() === '';
+    const location = lines.location(path, range);
+    found.push({ ...parsed, lines: alone ? [location.line, location.line + 1] : [location.line], location });
+  }
+  return found;
+}

@@ -8,8 +8,8 @@ import { FileScanner } from './scan-file.js';
 import type { WorkerData, WorkerJob, WorkerReply } from './workers.js';
 
 const data = workerData as WorkerData;
+if (parentPort === null) throw new Error('src/scan/worker.ts runs in a worker thread');
 const port = parentPort;
-if (port === null) throw new Error('src/scan/worker.ts runs in a worker thread');
 
 let current: WorkerJob = { id: -1, path: '', relative: '' };
 const scanner = new FileScanner({ ...data.scanOptions, relativePath: (path) => (path === current.path ? current.relative : path) });
@@ -34,11 +34,18 @@ function run(job: WorkerJob): WorkerReply {
 // when IMAGEDRIFT_SCAN_STATS is set), a worker says how long it lived and how much of that it scanned.
 const started = performance.now();
 const stats = { firstBatchMs: -1, busyMs: 0, files: 0, batches: 0 };
-port.on('message', (jobs: WorkerJob[] | 'stats') => {
+port.on('message', (jobs: WorkerJob[] | 'stats') => void handle(jobs));
+
+async function handle(jobs: WorkerJob[] | 'stats'): Promise<void> {
   if (jobs === 'stats') {
     const heap = getHeapStatistics();
     port.postMessage({ ...stats, busyMs: Math.round(stats.busyMs), lifeMs: Math.round(performance.now() - started), heapMB: Math.round(heap.total_heap_size / 2 ** 20), peakMallocMB: Math.round(heap.peak_malloced_memory / 2 ** 20) });
     return;
+  }
+  // A parser that loads asynchronously (HCL, for a Terraform file) is loaded before the batch runs.
+  for (const job of jobs) {
+    const ready = scanner.prepare(job.path);
+    if (ready !== undefined) await ready;
   }
   const begin = performance.now();
   if (stats.firstBatchMs < 0) stats.firstBatchMs = Math.round(begin - started);
@@ -47,5 +54,5 @@ port.on('message', (jobs: WorkerJob[] | 'stats') => {
   stats.files += jobs.length;
   stats.batches += 1;
   port.postMessage(replies);
-});
+}
 

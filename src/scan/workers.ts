@@ -238,8 +238,12 @@ function settled(outcome: ScanOutcome): Entry {
   return { outcome, settled: true, promise: Promise.resolve() };
 }
 
-function take(entry: Entry, options: ScanInOrderOptions): ScanOutcome {
-  if (entry.lost !== undefined) return scanHere(entry.lost, options).outcome;
+async function take(entry: Entry, options: ScanInOrderOptions): Promise<ScanOutcome> {
+  if (entry.lost !== undefined) {
+    const ready = options.scanner.prepare(entry.lost.path);
+    if (ready !== undefined) await ready;
+    return scanHere(entry.lost, options).outcome;
+  }
   return entry.reply !== undefined ? fromReply(entry.reply) : (entry.outcome as ScanOutcome);
 }
 
@@ -275,6 +279,8 @@ export async function* scanInOrder(items: AsyncIterable<SourceItem | PendingFile
         });
         window.push(entry);
       } else {
+        const ready = options.scanner.prepare(item.path);
+        if (ready !== undefined) await ready;
         const here = scanHere(item, options);
         startAfter -= here.bytes;
         if (pool === undefined) {
@@ -283,11 +289,11 @@ export async function* scanInOrder(items: AsyncIterable<SourceItem | PendingFile
         }
         window.push(settled(here.outcome));
       }
-      while (window[0]?.settled === true) yield take(window.shift() as Entry, options);
+      while (window[0]?.settled === true) yield await take(window.shift() as Entry, options);
       while (window.length >= MAX_WINDOW) {
         const first = window.shift() as Entry;
         await first.promise;
-        yield take(first, options);
+        yield await take(first, options);
       }
       if (performance.now() - lastTurn > TURN_MS) {
         await turn();
@@ -297,7 +303,7 @@ export async function* scanInOrder(items: AsyncIterable<SourceItem | PendingFile
     while (window.length > 0) {
       const first = window.shift() as Entry;
       await first.promise;
-      yield take(first, options);
+      yield await take(first, options);
     }
   } finally {
     await pool?.close();

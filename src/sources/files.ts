@@ -3,10 +3,10 @@
 // checked before it is scanned: size limit, binary content, UTF-8.
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isScannedName } from '../core/file-names.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.hg', '.svn']);
-const SCANNED_EXTENSIONS = /\.(ya?ml|json|template)$/i;
 
 export type SourceItem =
   | { kind: 'file'; path: string; text: string }
@@ -105,7 +105,10 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions, ope
     yield { kind: 'skipped', path: dir, reason: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // By name, a directory's Terraform files first: a file one of them reads with `file()` is then
+  // reported with the resource that reads it (src/scan/scan.ts).
+  const terraformFirst = (name: string) => (name.endsWith('.tf') ? 0 : 1);
+  entries.sort((a, b) => terraformFirst(a.name) - terraformFirst(b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   for (const entry of entries) {
     const path = join(dir, entry.name);
@@ -123,7 +126,7 @@ async function* walk(dir: string, seen: Set<string>, options: SourceOptions, ope
     }
     if (isDir) {
       if (!SKIP_DIRS.has(entry.name)) yield* walk(path, seen, options, open);
-    } else if (isFile && SCANNED_EXTENSIONS.test(entry.name)) {
+    } else if (isFile && isScannedName(entry.name)) {
       if (options.filter !== undefined && !options.filter(path)) continue;
       yield await open(path, maxBytes);
     }

@@ -1,5 +1,6 @@
 // --changed-since in a real temporary git repository: committed, staged, unstaged and untracked
-// changes are scanned; unchanged, ignored and deleted files are not; odd file names survive.
+// changes are scanned; unchanged, ignored and deleted files are not; odd file names survive; a
+// branch behind the base is compared with the merge base, not with the base's tip.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,5 +109,43 @@ describe('imagedrift scan --changed-since (real git repository)', () => {
     expect(noRepo.code).toBe(2);
     expect(noRepo.stderr).toMatch(/^imagedrift: --changed-since HEAD: fatal: not a git repository/);
     rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('compares with the merge base: what only the base branch changed is not blamed on a branch behind it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-git-behind-'));
+    const run = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...ENV, HOME: dir }, encoding: 'utf8' });
+    run('init', '--quiet', '--initial-branch=main');
+    writeFileSync(join(dir, 'shared.yaml'), pod('shared', 'nginx:latest'));
+    writeFileSync(join(dir, 'other.yaml'), pod('other', 'redis:latest'));
+    run('add', '-A');
+    run('commit', '--quiet', '-m', 'base');
+    run('checkout', '--quiet', '-b', 'feature');
+    writeFileSync(join(dir, 'mine.yaml'), pod('mine', 'alpine:latest'));
+    run('add', '-A');
+    run('commit', '--quiet', '-m', 'feature work');
+    run('checkout', '--quiet', 'main');
+    writeFileSync(join(dir, 'shared.yaml'), pod('shared', 'nginx:1.27.0')); // only main changes these
+    writeFileSync(join(dir, 'other.yaml'), pod('other', 'redis:7.2.4'));
+    run('commit', '--quiet', '-am', 'main moves on');
+    run('checkout', '--quiet', 'feature');
+    writeFileSync(join(dir, 'wip.yaml'), pod('wip', 'httpd:latest')); // untracked on the branch
+    const result = cli(['scan', '--changed-since', 'main'], dir);
+    expect(result.stderr).toBe('');
+    // `git diff main` would also list shared.yaml and other.yaml (the branch has main's old versions).
+    expect(files(result.stdout)).toEqual(['mine.yaml', 'wip.yaml']);
+  });
+
+  it('exits 2 when the ref and HEAD have no common ancestor', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imagedrift-git-orphan-'));
+    const run = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...ENV, HOME: dir }, encoding: 'utf8' });
+    run('init', '--quiet', '--initial-branch=main');
+    writeFileSync(join(dir, 'a.yaml'), pod('a', 'nginx:latest'));
+    run('add', '-A');
+    run('commit', '--quiet', '-m', 'one');
+    run('checkout', '--quiet', '--orphan', 'other');
+    run('commit', '--quiet', '-m', 'unrelated');
+    const result = cli(['scan', '--changed-since', 'main'], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('imagedrift: --changed-since main: main and HEAD have no common ancestor in this clone (a shallow clone may not reach it: fetch more history, e.g. actions/checkout with fetch-depth: 0)\n');
   });
 });

@@ -2,12 +2,14 @@
 // snippets are valid YAML, and the pre-commit hook's entry, run the way pre-commit runs it (the
 // matching staged file names as arguments), gates and honours the policy's path filters.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/policy/parse.js';
+import { isScannedName } from '../../src/core/file-names.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -17,6 +19,11 @@ function section(title: string): string {
   expect(start, title).toBeGreaterThan(0);
   const end = readme.indexOf('\n## ', start + 1);
   return readme.slice(start, end === -1 ? undefined : end);
+}
+
+/** What GitHub's own workflow parser finds wrong with a workflow. */
+function workflowErrors(name: string, content: string): string[] {
+  return parseWorkflow({ name, content }, new NoOperationTraceWriter()).context.errors.getErrors().map((e) => e.message);
 }
 
 function yamlBlocks(text: string): string[] {
@@ -34,19 +41,48 @@ describe('README', () => {
     for (const heading of ['Which file', 'Merging', 'Globs', 'Exceptions', 'Inline suppressions', 'Errors']) expect(section('Policy')).toContain(`**${heading}.**`);
   });
 
-  it('has CI snippets that are valid YAML, using the CLI as it is', () => {
+  it('has CI snippets that are valid YAML and valid workflows by GitHub\'s own parser, using the Action as it is', () => {
     const blocks = yamlBlocks(section('Use in CI'));
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
     for (const block of blocks) {
       const docs = parseAllDocuments(block);
       for (const doc of docs) expect(doc.errors.map((e) => e.message)).toEqual([]);
     }
-    const workflow = parse(blocks[0] ?? '') as { jobs: Record<string, { steps: Array<{ run?: string; uses?: string }> }> };
+    const workflows = blocks.filter((block) => /^on:/m.test(block));
+    expect(workflows.length).toBeGreaterThanOrEqual(1);
+    for (const workflow of workflows) expect(workflowErrors('README.md', workflow)).toEqual([]);
+    const workflow = parse(workflows[0] ?? '') as { jobs: Record<string, { steps: Array<{ id?: string; uses?: string; with?: Record<string, string> }> }> };
     const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
-    expect(steps.some((step) => step.uses?.startsWith('github/codeql-action/upload-sarif'))).toBe(true);
-    expect(steps.some((step) => step.run?.includes('$GITHUB_STEP_SUMMARY'))).toBe(true);
-    const scan = steps.find((step) => step.run?.startsWith('imagedrift scan'))?.run ?? '';
-    expect(scan).toBe('imagedrift scan --format github --format sarif=imagedrift.sarif --format markdown=imagedrift.md');
+    const action = steps.find((step) => step.uses?.startsWith('imagedrift/imagedrift@'));
+    expect(action?.with?.['fail-on']).toBe('error');
+    // The SARIF the Action writes is what code scanning uploads.
+    expect(steps.find((step) => step.uses?.startsWith('github/codeql-action/upload-sarif@'))?.with?.sarif_file).toBe(`\${{ steps.${action?.id}.outputs.sarif-file }}`);
+  });
+
+  it('pins what its CI snippets and workflows use: actions by commit SHA with the version beside it, images by digest', () => {
+    const texts: Array<[string, string]> = [
+      ...yamlBlocks(section('Use in CI')).map((block, i): [string, string] => [`README Use in CI block ${i}`, block]),
+      ...readdirSync(join(root, '.github', 'workflows')).map((name): [string, string] => [`.github/workflows/${name}`, readFileSync(join(root, '.github', 'workflows', name), 'utf8')]),
+    ];
+    let uses = 0;
+    for (const [where, text] of texts) {
+      for (const match of text.matchAll(/^\s*(?:- )?uses:\s*(\S+)@(\S+)(.*)$/gm)) {
+        const [, name, ref, rest] = match;
+        // The Action itself has no release yet whose commit the README could name.
+        if (name === 'imagedrift/imagedrift') continue;
+        uses++;
+        expect(ref, `${where}: ${name}`).toMatch(/^[0-9a-f]{40}$/);
+        expect(rest, `${where}: ${name}`).toMatch(/^ # v\d+\.\d+\.\d+$/);
+      }
+      for (const match of text.matchAll(/^\s*image:\s*(\S+)/gm)) expect(match[1], where).toMatch(/@sha256:[0-9a-f]{64}$/);
+    }
+    expect(uses).toBeGreaterThanOrEqual(5);
+  });
+
+  it('ships workflows that are valid by GitHub\'s own parser', () => {
+    for (const name of readdirSync(join(root, '.github', 'workflows'))) {
+      expect(workflowErrors(name, readFileSync(join(root, '.github', 'workflows', name), 'utf8'))).toEqual([]);
+    }
   });
 });
 
@@ -99,8 +135,10 @@ describe('.pre-commit-hooks.yaml', () => {
   it('declares the hook', () => {
     expect(hook).toMatchObject({ id: 'imagedrift', entry: 'imagedrift scan', language: 'node' });
     const files = new RegExp(String(hook?.files));
-    for (const name of ['deploy/app.yaml', 'k8s/x.yml', 'ecs/task.json', 'cfn/stack.template']) expect(files.test(name), name).toBe(true);
-    for (const name of ['README.md', 'main.go', 'values.yaml.bak']) expect(files.test(name), name).toBe(false);
+    // The same names a directory walk reads.
+    const names = ['deploy/app.yaml', 'k8s/x.yml', 'ecs/task.json', 'cfn/stack.template', 'infra/main.tf', 'Dockerfile', 'build/Dockerfile.prod', 'app.Dockerfile', 'Containerfile', 'base/Kustomization', 'README.md', 'main.go', 'values.yaml.bak', 'Dockerfile.md', 'docs/Dockerfile.txt', 'MyDockerfile'];
+    for (const name of names) expect(files.test(name), name).toBe(isScannedName(name.split('/').at(-1) ?? name));
+    expect(names.filter((name) => files.test(name))).toHaveLength(10);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(Object.keys(pkg.bin)).toContain(String(hook?.entry).split(' ')[0]);
   });
@@ -136,29 +174,59 @@ describe('.pre-commit-hooks.yaml', () => {
 // pre-commit installs a node hook as it would from the repository's URL: a clone, `npm install`
 // there (which builds it), `npm pack`, whose stdout it takes as the tarball's path, and `npm install
 // -g` of that tarball into its own environment. Debian's pre-commit (3.0.4) runs it here, with npm
-// offline: the clone's packages come from the cache `npm ci` filled, the tarball needs none.
-describe('pre-commit try-repo', () => {
+// offline: the clone's packages come from the cache `npm ci` filled, the tarball needs none. The
+// repository is this checkout (with its uncommitted changes committed in a copy, as `pre-commit
+// try-repo` does), named in a .pre-commit-config.yaml as users name it, and pre-commit's store is
+// kept between the two runs, so the hook is installed once.
+describe('pre-commit', () => {
   it('installs the hook from this checkout and runs it: fails on a floating tag, passes on a pinned one', () => {
-    const repo = mkdtempSync(join(tmpdir(), 'imagedrift-try-repo-'));
-    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    git('init', '-q', '.');
-    mkdirSync(join(repo, 'k8s'));
-    const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "${image}"}]\n`;
-    writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod('nginx:latest'));
-    git('add', '-A');
-    const env = { ...process.env, PRE_COMMIT_HOME: join(repo, '.pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
-    const tryRepo = () => spawnSync('pre-commit', ['try-repo', root, 'imagedrift', '--files', 'k8s/pod.yaml'], { cwd: repo, encoding: 'utf8', env });
+    const work = mkdtempSync(join(tmpdir(), 'imagedrift-pre-commit-'));
+    const git = (cwd: string, ...args: string[]) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).stdout.trim();
 
-    const floating = tryRepo();
+    let hookRepo = root;
+    if (git(root, 'status', '--porcelain') !== '') {
+      hookRepo = join(work, 'shadow');
+      spawnSync('git', ['clone', '-q', root, hookRepo]);
+      // Changed since HEAD (staged or not), and untracked; then what was deleted.
+      const changed = [...git(root, 'diff', '--name-only', '--diff-filter=d', 'HEAD').split('\n'), ...git(root, 'ls-files', '-o', '--exclude-standard').split('\n')];
+      for (const name of changed.filter(Boolean)) {
+        mkdirSync(dirname(join(hookRepo, name)), { recursive: true });
+        writeFileSync(join(hookRepo, name), readFileSync(join(root, name)));
+      }
+      for (const name of git(root, 'diff', '--name-only', '--diff-filter=D', 'HEAD').split('\n').filter(Boolean)) rmSync(join(hookRepo, name), { force: true });
+      git(hookRepo, 'add', '-A');
+      git(hookRepo, 'commit', '-qm', 'the working tree');
+    }
+    const rev = git(hookRepo, 'rev-parse', 'HEAD');
+
+    const repo = join(work, 'repo');
+    mkdirSync(join(repo, 'k8s'), { recursive: true });
+    git(repo, 'init', '-q', '.');
+    writeFileSync(join(repo, '.pre-commit-config.yaml'), `repos:\n  - repo: ${hookRepo}\n    rev: ${rev}\n    hooks:\n      - id: imagedrift\n`);
+    const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "${image}"}]\n`;
+    // pre-commit's nodeenv takes the first `nodejs`, else `node`, on PATH as the system's: both are
+    // the Node under test here, so the hook is installed and run by it.
+    const bin = join(work, 'node-bin');
+    mkdirSync(bin);
+    for (const name of ['nodejs', 'node']) symlinkSync(process.execPath, join(bin, name));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PRE_COMMIT_HOME: join(work, 'pre-commit-home'), npm_config_offline: 'true', NO_COLOR: '1' };
+    const run = (image: string) => {
+      writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod(image));
+      git(repo, 'add', '-A');
+      return spawnSync('pre-commit', ['run', 'imagedrift', '--files', 'k8s/pod.yaml'], { cwd: repo, encoding: 'utf8', env });
+    };
+
+    const floating = run('nginx:latest');
     expect(floating.error).toBeUndefined();
     expect(floating.stdout).toContain('k8s/pod.yaml:5:34: error Container `a` in Pod `p` uses floating tag `latest`');
     expect(floating.stdout).toMatch(/imagedrift \(floating container image tags\)\.+Failed/);
     expect(floating.status).toBe(1);
 
-    writeFileSync(join(repo, 'k8s', 'pod.yaml'), pod(`nginx:1.27.0@sha256:${'a'.repeat(64)}`));
-    const pinned = tryRepo();
+    const pinned = run(`nginx:1.27.0@sha256:${'a'.repeat(64)}`);
     expect(pinned.stdout).toMatch(/imagedrift \(floating container image tags\)\.+Passed/);
+    expect(pinned.stdout).not.toContain('Installing environment');
     expect(pinned.status).toBe(0);
+    rmSync(work, { recursive: true, force: true });
     // Installing runs npm and the build in pre-commit's clone: minutes on a busy runner. No speed is
     // asserted; the limit only keeps a hung install from hanging the suite.
   }, 600_000);

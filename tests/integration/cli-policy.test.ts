@@ -1,7 +1,7 @@
 // The built CLI with policies, as a team adopts it: .imagedrift.yaml found from a subdirectory,
 // --policy, bad policy files (exit 2, `file:line:col: message` on stderr), exception expiry under
 // --now, overrides for production paths, and path filters applied to files named on the command line.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -109,5 +109,108 @@ describe('imagedrift scan with a policy (CLI)', () => {
     const result = cli(['scan', '--now', '2027-02-30', '.'], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("option '--now <date>' argument '2027-02-30' is invalid. expected a date written YYYY-MM-DD");
+  });
+});
+
+describe('a policy in a sub-directory of a git repository (CLI)', () => {
+  const pod = (name: string, image: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  containers: [{name: app, image: "${image}"}]\n`;
+  let root: string;
+
+  beforeAll(() => {
+    root = tree({
+      'base.yaml': 'paths:\n  exclude: ["vendor/**"]\n',
+      'services/payments/.imagedrift.yaml': [
+        'extends: ../../base.yaml',
+        'paths:',
+        '  exclude: ["tests/**"]',
+        'exceptions:',
+        '  - rule: latest-tag',
+        '    paths: ["jobs/**"]',
+        '    reason: debug shell, OPS-7',
+        '    expires: 2099-12-31',
+        '',
+      ].join('\n'),
+      'services/payments/tests/pod.yaml': pod('fixture', 'nginx:latest'),
+      'services/payments/jobs/debug.yaml': pod('debug', 'busybox:latest'),
+      'services/payments/deploy/app.yaml': pod('payments', 'nginx:latest'),
+      'services/payments/vendor/pod.yaml': pod('vendored', 'nginx:latest'),
+      'vendor/pod.yaml': pod('root-vendored', 'nginx:latest'),
+      'tests/pod.yaml': pod('root-test', 'nginx:latest'),
+    });
+    execFileSync('git', ['init', '-q'], { cwd: root });
+  });
+
+  it('from the sub-directory (found by walking up): its globs are relative to its own directory', () => {
+    const result = cli(['scan', '--format', 'json', '.'], join(root, 'services', 'payments'));
+    const findings = (JSON.parse(result.stdout) as { findings: Array<{ location: { path: string } }> }).findings.map((f) => f.location.path);
+    // tests/** and jobs/** mean services/payments/tests and jobs; base.yaml's vendor/** means the root's vendor/.
+    expect(findings).toEqual(['deploy/app.yaml', 'vendor/pod.yaml']);
+  });
+
+  it('with --policy from the repository root: the same globs, the same files', () => {
+    const result = cli(['scan', '--format', 'json', '--policy', 'services/payments/.imagedrift.yaml', '.'], root);
+    const findings = (JSON.parse(result.stdout) as { findings: Array<{ location: { path: string } }> }).findings.map((f) => f.location.path);
+    expect(findings).toEqual(['services/payments/deploy/app.yaml', 'services/payments/vendor/pod.yaml', 'tests/pod.yaml']);
+  });
+});
+
+describe('hostile globs and names (CLI)', () => {
+  /** As cli(), but killed after a generous time: a regression to a backtracking matcher fails here instead of hanging the suite. */
+  function bounded(args: string[], cwd: string) {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
+    const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env, timeout: 120_000, killSignal: 'SIGKILL' });
+    return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('matches wildcard-heavy globs against long names from the scanned files in linear time', () => {
+    const evil = '*a*a*a*a*a*a*a*a*a*a*b';
+    const long = 'a'.repeat(40);
+    const policy = [
+      'sidecars:',
+      `  images: ["docker.io/${evil}"]`,
+      'registries:',
+      `  deny: ["${evil}"]`,
+      'paths:',
+      `  exclude: ["${evil}/**"]`,
+      'exceptions:',
+      `  - container: "${evil}"`,
+      '    reason: probe',
+      '    expires: 2099-01-01',
+      `  - workload: "${evil}"`,
+      '    reason: probe',
+      '    expires: 2099-01-01',
+      '',
+    ].join('\n');
+    const deployment = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${long}}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: ${long}, image: "${long}/${long}:latest"}\n        - {name: ${long}x, image: "${long}/${long}x:1.2.3"}\n`;
+    const dir = tree({ '.imagedrift.yaml': policy, [`${long}/deploy.yaml`]: deployment, 'deploy.yaml': deployment });
+    const result = bounded(['scan', '--format', 'json', '.'], dir);
+    expect(result.signal).toBeNull();
+    const report = JSON.parse(result.stdout) as { summary: { filesScanned: number; refsFound: number }; findings: unknown[] };
+    // The directory named like the glob's prefix is scanned (nothing matches `…b`); no exception applies.
+    expect(report.summary.filesScanned).toBe(2);
+    expect(report.summary.refsFound).toBe(4);
+    expect(report.findings.length).toBe(4);
+  });
+
+  it('refuses 32,000 sidecar globs with one message at the list, and never prints a generated expression', () => {
+    const globs = Array.from({ length: 32_000 }, (_, i) => `  - "**/team-${i}/*sidecar*"`).join('\n');
+    const dir = tree({ '.imagedrift.yaml': `sidecars:\n  images:\n${globs}\n`, 'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.27.0"}]\n' });
+    const result = bounded(['scan', '.'], dir);
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('.imagedrift.yaml:3:3: sidecars.images: at most 1000 globs per list, got 32000\n');
+    expect(result.stderr.length).toBeLessThan(2000);
+  });
+
+  it('scans with 1,000 sidecar globs, the most a list may hold', () => {
+    const globs = Array.from({ length: 1000 }, (_, i) => `  - "**/team-${i}/*sidecar*"`).join('\n');
+    const dir = tree({ '.imagedrift.yaml': `sidecars:\n  images:\n${globs}\n`, 'pod.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.27.0"}, {name: b, image: "ghcr.io/team-999/log-sidecar:1.0.0"}]\n' });
+    const result = bounded(['scan', '--format', 'json', '.'], dir);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { findings: Array<{ container: { name: string; role: string } }> };
+    expect(report.findings.map((f) => [f.container.name, f.container.role])).toEqual([
+      ['a', 'app'],
+      ['b', 'sidecar'],
+    ]);
   });
 });

@@ -37,7 +37,7 @@ describe('the npm package', () => {
     expect(packed.status).toBe(0);
     expect(packed.stdout).toMatch(/^imagedrift-\d+\.\d+\.\d+(-[\w.]+)?\.tgz\n$/);
     const listing = spawnSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    for (const file of ['package/package.json', 'package/bin/imagedrift.js', 'package/dist/bundle/main.cjs', 'package/dist/bundle/worker.cjs', 'package/dist/bundle/vendor/aws.cjs', 'package/dist/bundle/THIRD-PARTY-LICENSES.txt', 'package/policies/default.yaml', 'package/examples/ecs/otel-sidecar-task-definition.json', 'package/LICENSE', 'package/README.md']) {
+    for (const file of ['package/package.json', 'package/bin/imagedrift.js', 'package/dist/bundle/main.cjs', 'package/dist/bundle/worker.cjs', 'package/dist/bundle/vendor/aws.cjs', 'package/dist/bundle/THIRD-PARTY-LICENSES.txt', 'package/dist/bundle/wasm/tree-sitter-terraform.wasm', 'package/dist/bundle/vendor/web-tree-sitter.cjs', 'package/policies/default.yaml', 'package/examples/ecs/otel-sidecar-task-definition.json', 'package/LICENSE', 'package/README.md']) {
       expect(listing, file).toContain(file);
     }
     expect(listing.filter((file) => /^package\/(src|tests|scripts)\/|\.map$|\.ts$/.test(file))).toEqual([]);
@@ -54,6 +54,15 @@ describe('the npm package', () => {
     expect(scan.status).toBe(1);
     expect(scan.stdout).toContain('error Sidecar `aws-otel-collector` in task definition `checkout-api` uses floating tag `latest`');
     expect(scan.stdout.trim().split('\n').at(-1)).toBe('6 findings (3 errors, 2 warnings, 1 note) in 2 files, 7 image references');
+
+    // A Dockerfile (dockerfile-ast) and Terraform (tree-sitter's HCL grammar, WebAssembly): parsers
+    // and grammars come from the package itself.
+    writeFileSync(join(project, 'Dockerfile'), 'FROM node:latest AS build\nFROM gcr.io/distroless/nodejs22-debian12\nCOPY --from=build /app /app\n');
+    writeFileSync(join(project, 'main.tf'), 'resource "kubernetes_pod" "web" {\n  metadata { name = "web" }\n  spec {\n    container {\n      name  = "web"\n      image = "nginx:latest"\n    }\n  }\n}\n');
+    const formats = npx(['scan', 'Dockerfile', 'main.tf']);
+    expect(formats.stderr).toBe('');
+    expect(formats.stdout).toContain('Dockerfile:1:6: error');
+    expect(formats.stdout).toContain('main.tf:6:16: error');
 
     // A user's own policy: the full YAML parser and the schema checker, from their vendor files.
     writeFileSync(join(project, '.imagedrift.yaml'), 'rules:\n  undigested-tag: off\n');

@@ -154,6 +154,7 @@ const cases: Array<[string, Expected]> = [
   ['host:/x', err('invalid registry host')],
   ['[::1/x', err('invalid registry host')],
   ['[zz::1]:5000/x', err('invalid registry host')],
+  ['[fe80::1%eth0]:5000/a:b', err('an IPv6 zone ("%eth0")')],
 
   // Invalid: tag
   ['nginx::1', err('invalid tag ":1"')],

@@ -4,7 +4,8 @@
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadHcl } from '../../src/parse/hcl.js';
 import type { ImageRef } from '../../src/core/types.js';
 import { applyAndVerify, planFile } from '../../src/fix/plan.js';
 import { pinPaths } from '../../src/fix/pin.js';
@@ -12,25 +13,19 @@ import { applyEdits, mapOffset } from '../../src/fix/text-edit.js';
 import { loadDefaultPolicy } from '../../src/policy/load.js';
 import { FileScanner } from '../../src/scan/scan-file.js';
 import { fakePropose } from '../helpers/fake-proposals.js';
+import { outsideImages } from '../helpers/pin-outside.js';
 
 const policy = loadDefaultPolicy();
 const scanner = new FileScanner({ policy });
 const golden = join(import.meta.dirname, '..', 'golden');
 
-/** The text between image strings: what a pin must never touch. */
+/** The text outside image strings, as one piece (tests/helpers/pin-outside.ts). */
 function outside(text: string, refs: readonly ImageRef[]): string[] {
-  const ranges = [...new Map(refs.map((ref) => [ref.range.start, ref.range])).values()].sort((a, b) => a.start - b.start);
-  const parts: string[] = [];
-  let cursor = 0;
-  for (const range of ranges) {
-    parts.push(text.slice(cursor, range.start));
-    cursor = range.end;
-  }
-  parts.push(text.slice(cursor));
-  return parts;
+  return [outsideImages(text, refs)];
 }
 
 describe('pin properties over the fixtures', () => {
+  beforeAll(loadHcl);
   const work = mkdtempSync(join(tmpdir(), 'imagedrift-pin-props-'));
   cpSync(golden, work, { recursive: true });
   const files = readdirSync(work, { recursive: true, withFileTypes: true })
@@ -41,8 +36,8 @@ describe('pin properties over the fixtures', () => {
   it.each([false, true])('keepTag=%s: changes only image strings, re-parses, and is idempotent', async (keepTag) => {
     for (const [file, text] of before) writeFileSync(file, text);
     const report = await pinPaths([work], { policy, style: 'tag-digest', keepTag, propose: fakePropose });
-    // Only the file with a JSON syntax error is refused, as a whole.
-    expect(report.files.filter((f) => f.refused !== undefined).map((f) => relative(work, f.path))).toEqual(['bad-input/broken-task.json']);
+    // Only the files with a syntax error are refused, as a whole.
+    expect(report.files.filter((f) => f.refused !== undefined).map((f) => relative(work, f.path))).toEqual(['bad-input/broken-task.json', 'dockerfile/Dockerfile.broken', 'terraform/broken/main.tf']);
     const pinnedCount = report.files.reduce((n, f) => n + f.pinned.length, 0);
     expect(pinnedCount).toBeGreaterThan(40);
     for (const [file, original] of before) {
@@ -51,7 +46,8 @@ describe('pin properties over the fixtures', () => {
       const refsAfter = scanner.scan(file, after);
       expect(refsAfter.refs.length, relative(work, file)).toBe(refsBefore.refs.length);
       expect(refsAfter.findings.filter((f) => f.ruleId === 'parse-error').length).toBe(refsBefore.findings.filter((f) => f.ruleId === 'parse-error').length);
-      expect(outside(after, refsAfter.refs), relative(work, file)).toEqual(outside(original, refsBefore.refs));
+      const own = (refs: readonly ImageRef[]) => refs.filter((ref) => ref.location.path === file);
+      expect(outside(after, own(refsAfter.refs)), relative(work, file)).toEqual(outside(original, own(refsBefore.refs)));
     }
     const again = await pinPaths([work], { policy, style: 'tag-digest', keepTag, propose: fakePropose });
     expect(again.files.flatMap((f) => f.pinned)).toEqual([]);

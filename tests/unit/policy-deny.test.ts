@@ -66,7 +66,7 @@ describe('policy: deny.versions and pin.minimumReleaseAge', () => {
       'p.yaml:7:17: deny.versions[0].versions: `not a range` is not a semver range (write `0.29.0`, `>=0.29.0 <0.29.2` or `0.29.0 || 0.30.1`)',
       'p.yaml:8:7: deny.versions[1]: missing `versions`: a denied version names the `image` (a glob) and the `versions` (a semver range)',
       'p.yaml:9:33: deny.versions[2].versions: expected a semver range written as a string, e.g. "0.29.0" or ">=0.29.0 <0.29.2", got number 1.2',
-      'p.yaml:12:5: overrides[0].deny: unknown key `deny`; expected one of: paths, extends, rules, sidecars, tags, registries, exceptions',
+      'p.yaml:12:5: overrides[0].deny: unknown key `deny`; expected one of: paths, extends, rules, sidecars, tags, registries, exceptions, sources',
     ]);
   });
 

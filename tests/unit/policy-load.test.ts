@@ -1,6 +1,7 @@
 // Policy files: the bundled ones, the issue's example exactly as written, `extends` (names, paths,
 // lists, cycles), merging, and bad files with the exact position and message of every problem.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -194,7 +195,7 @@ describe('rule ids', () => {
 
 describe('bad policy files: every problem at its line and column', () => {
   it.each([
-    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, paths, overrides, pin, deny']],
+    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny']],
     ['unknown rule id', 'rules:\n  latest-tag: error\n  latst-tag: error\n', ['p.yaml:3:3: rules.latst-tag: unknown rule `latst-tag` (did you mean `latest-tag`?)']],
     ['bad severity', 'rules:\n  mutable-tag: { severity: critical }\n', ['p.yaml:2:28: rules.mutable-tag.severity: expected a severity (error, warning, note, off), got "critical"']],
     ['bad shorthand severity', 'rules:\n  missing-tag: 3\n', ['p.yaml:2:16: rules.missing-tag: expected a severity (error, warning, note, off), got number 3']],
@@ -203,7 +204,9 @@ describe('bad policy files: every problem at its line and column', () => {
     ['empty rule setting', 'rules:\n  mutable-tag: {}\n', ['p.yaml:2:16: rules.mutable-tag: give `severity`, `sidecarSeverity` or both']],
     ['list expected', 'registries:\n  allow: docker.io/library/*\n', ['p.yaml:2:10: registries.allow: expected a list, got "docker.io/library/*"']],
     ['extends of the wrong type', 'extends: 3\n', ['p.yaml:1:10: extends: expected a policy name (`default`, `strict`), a path, or a list of them, got number 3']],
-    ['a mapping expected', '- rules\n', ['p.yaml:1:1: expected a mapping or nothing, got a list']],
+    ['a mapping expected', '- rules\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a list, not a mapping of policy keys (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']],
+    ['a single value, never quoted', 'https://ci:hunter2@github.com\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a single value, not a mapping of policy keys (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']],
+    ['a mapping of no policy key, never quoted', 'root:$6$hunter2:19000:0:99999:7:::\n', ['p.yaml:1:1: not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']],
     [
       'exception without reason and expiry',
       'exceptions:\n  - rule: latest-tag\n',
@@ -224,10 +227,10 @@ describe('bad policy files: every problem at its line and column', () => {
     ],
     ['registry pattern with a tag', 'registries:\n  deny: ["docker.io/library/nginx:1.25"]\n', ['p.yaml:2:10: registries.deny[0]: `docker.io/library/nginx:1.25`: image patterns match `registry/repository` without a tag or digest']],
     ['sidecar pattern without a registry', 'sidecars:\n  images: ["my-company/log-shipper"]\n', ['p.yaml:2:12: sidecars.images[0]: `my-company/log-shipper` can never match: image patterns are matched against the canonical `registry/repository` (e.g. `docker.io/library/busybox`); write `docker.io/my-company/log-shipper`']],
-    ['path glob with ./', 'paths:\n  exclude: ["./tests/**"]\n', ['p.yaml:2:13: paths.exclude[0]: `./tests/**`: path globs are relative to the repository root; write `tests/**`']],
+    ['path glob with ./', 'paths:\n  exclude: ["./tests/**"]\n', ['p.yaml:2:13: paths.exclude[0]: `./tests/**`: path globs are relative to the directory of the policy file; write `tests/**`']],
     ['override without paths', 'overrides:\n  - extends: strict\n', ['p.yaml:2:5: overrides[0]: missing `paths`: an override applies to the files its `paths` globs match']],
-    ['override with an absolute path', 'overrides:\n  - paths: [/deploy/prod/**]\n    rules: { undigested-tag: error }\n', ['p.yaml:2:13: overrides[0].paths[0]: `/deploy/prod/**`: path globs are relative to the repository root, not absolute']],
-    ['override with an unknown key', 'overrides:\n  - paths: [a/**]\n    overrides: []\n', ['p.yaml:3:5: overrides[0].overrides: unknown key `overrides`; expected one of: paths, extends, rules, sidecars, tags, registries, exceptions']],
+    ['override with an absolute path', 'overrides:\n  - paths: [/deploy/prod/**]\n    rules: { undigested-tag: error }\n', ['p.yaml:2:13: overrides[0].paths[0]: `/deploy/prod/**`: path globs are relative to the directory of the policy file, not absolute']],
+    ['override with an unknown key', 'overrides:\n  - paths: [a/**]\n    overrides: []\n', ['p.yaml:3:5: overrides[0].overrides: unknown key `overrides`; expected one of: paths, extends, rules, sidecars, tags, registries, exceptions, sources']],
     ['duplicate key', 'rules:\n  latest-tag: error\n  latest-tag: note\n', ['p.yaml:3:3: invalid YAML: duplicate key: each key may appear once in a mapping']],
     ['two documents', 'rules: {}\n---\nrules: {}\n', ['p.yaml:2:1: invalid YAML: a policy file holds one YAML document (found a second `---`)']],
     ['broken YAML', 'rules:\n  latest-tag: [error\n', ['p.yaml:3:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']],
@@ -239,17 +242,17 @@ describe('bad policy files: every problem at its line and column', () => {
     const lines = problems('rules:\n  latst-tag: error\npaths:\n  include: ["./a/**"]\nexceptions:\n  - reason: x\n    expires: 2027-13-01\n    rule: latest-tag\n');
     expect(lines).toEqual([
       'p.yaml:2:3: rules.latst-tag: unknown rule `latst-tag` (did you mean `latest-tag`?)',
-      'p.yaml:4:13: paths.include[0]: `./a/**`: path globs are relative to the repository root; write `a/**`',
+      'p.yaml:4:13: paths.include[0]: `./a/**`: path globs are relative to the directory of the policy file; write `a/**`',
       'p.yaml:7:14: exceptions[0].expires: 2027-13-01 is not a calendar date',
     ]);
   });
 
   it('carries the issues as data for the CLI', () => {
     try {
-      parsePolicy('bogus: 1\n', { id: 'x', display: 'dir/.imagedrift.yaml' });
+      parsePolicy('rules: {}\nbogus: 1\n', { id: 'x', display: 'dir/.imagedrift.yaml' });
       expect.unreachable();
     } catch (err) {
-      expect((err as PolicyError).issues).toEqual([{ file: 'dir/.imagedrift.yaml', line: 1, column: 1, message: expect.stringContaining('unknown key `bogus`') }]);
+      expect((err as PolicyError).issues).toEqual([{ file: 'dir/.imagedrift.yaml', line: 2, column: 1, message: expect.stringContaining('unknown key `bogus`') }]);
     }
   });
 });
@@ -286,5 +289,111 @@ describe('bundled policies', () => {
   it.each(bundledPolicyNames())('%s.yaml follows the schema', (name) => {
     const data = parseYaml(readFileSync(join(BUNDLED_POLICY_DIR, `${name}.yaml`), 'utf8')) as unknown;
     expect(validatePolicyData(data)).toEqual([]);
+  });
+});
+
+describe('what extends may read', () => {
+  const SECRET = 'hunter2-do-not-print';
+
+  function repo(files: Record<string, string>): string {
+    return tempDir({ '.git/HEAD': 'ref: refs/heads/main\n', ...files });
+  }
+
+  function loadIn(dir: string, file: string, extendsFrom?: string[]): string[] {
+    try {
+      loadPolicyFile(file, { cwd: dir, root: dir, ...(extendsFrom !== undefined ? { extendsFrom } : {}) });
+      return [];
+    } catch (err) {
+      if (err instanceof PolicyError) return err.message.split('\n');
+      throw err;
+    }
+  }
+
+  it('refuses a file outside the repository, by a relative or an absolute path, without reading it', () => {
+    const outside = tempDir({ 'creds.yaml': `token: ${SECRET}\n` });
+    const dir = repo({ '.imagedrift.yaml': `extends: ../${outside.split('/').at(-1)}/creds.yaml\n`, 'abs.yaml': `extends: ${join(outside, 'creds.yaml')}\n` });
+    for (const file of ['.imagedrift.yaml', 'abs.yaml']) {
+      const lines = loadIn(dir, file);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^(\.imagedrift|abs)\.yaml:1:10: extends: `.*creds\.yaml`: .* is outside the repository .*: a policy may only extend policy files there \(--allow-extends-from DIR allows another directory\)$/);
+      expect(lines[0]).not.toContain(SECRET);
+    }
+  });
+
+  it('refuses a name that is not YAML, and a symbolic link inside the repository to a file outside it', () => {
+    const outside = tempDir({ 'creds.yaml': `rules: {}\ntoken: ${SECRET}\n` });
+    const dir = repo({ '.imagedrift.yaml': 'extends: ./notes.txt\n', 'link.yaml': 'extends: ./shared.yaml\n', 'notes.txt': SECRET });
+    symlinkSync(join(outside, 'creds.yaml'), join(dir, 'shared.yaml'));
+    expect(loadIn(dir, '.imagedrift.yaml')).toEqual(['.imagedrift.yaml:1:10: extends: `./notes.txt`: a policy file is YAML and its name ends in .yaml or .yml']);
+    const linked = loadIn(dir, 'link.yaml');
+    expect(linked[0]).toMatch(/^link\.yaml:1:10: extends: `\.\/shared\.yaml`: shared\.yaml is outside the repository/);
+    expect(linked.join('\n')).not.toContain(SECRET);
+  });
+
+  it('names a YAML file that is not a policy without quoting a line of it', () => {
+    const dir = repo({
+      'a.yaml': 'extends: ./creds.yaml\n',
+      'creds.yaml': `https://ci:${SECRET}@github.com\n`,
+      'b.yaml': 'extends: ./env.yaml\n',
+      'env.yaml': `password: ${SECRET}\nuser: ci\n`,
+      'c.yaml': 'extends: ./broken.yaml\n',
+      'broken.yaml': `key: [${SECRET}\n`,
+    });
+    expect(loadIn(dir, 'a.yaml')).toEqual(['a.yaml:1:10: extends: `./creds.yaml` (creds.yaml) is not an imagedrift policy: its top level is not a mapping of policy keys']);
+    expect(loadIn(dir, 'b.yaml')).toEqual(['b.yaml:1:10: extends: `./env.yaml` (env.yaml) is not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']);
+    expect(loadIn(dir, 'c.yaml')).toEqual(['c.yaml:1:10: extends: `./broken.yaml` (broken.yaml) is not an imagedrift policy: it is not valid YAML']);
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer', () => {
+    const dir = repo({ 'a.yaml': 'extends: ./pipe.yaml\n' });
+    execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
+    expect(loadIn(dir, 'a.yaml')).toEqual(['a.yaml:1:10: extends: cannot read `./pipe.yaml` (pipe.yaml): not a regular file']);
+  });
+
+  it('reads a policy beside the one the run started from, and directories given with --allow-extends-from', () => {
+    const org = tempDir({ 'org/policy.yaml': 'extends: ./base.yaml\n', 'org/base.yaml': 'rules:\n  latest-tag: warning\n', 'shared/strict.yaml': 'rules:\n  mutable-tag: error\n' });
+    const dir = repo({ '.imagedrift.yaml': `extends: ${join(org, 'shared', 'strict.yaml')}\n` });
+    expect(loadPolicyFile(join(org, 'org', 'policy.yaml'), { cwd: dir, root: dir }).rules['latest-tag']?.severity).toBe('warning');
+    expect(loadIn(dir, '.imagedrift.yaml')[0]).toMatch(/is outside the repository/);
+    expect(loadPolicyFile('.imagedrift.yaml', { cwd: dir, root: dir, extendsFrom: [join(org, 'shared')] }).rules['mutable-tag']?.severity).toBe('error');
+  });
+});
+
+describe('path globs are relative to the directory of the policy file', () => {
+  it('rebases paths, overrides and exception paths of a policy in a sub-directory; a file it extends keeps its own directory', () => {
+    const dir = tempDir({
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      'base.yaml': 'paths:\n  exclude: ["vendor/**"]\n',
+      'services/payments/.imagedrift.yaml': [
+        'extends: ../../base.yaml',
+        'paths:',
+        '  exclude: ["tests/**"]',
+        'overrides:',
+        '  - paths: ["deploy/prod/**"]',
+        '    extends: strict',
+        'exceptions:',
+        '  - paths: ["jobs/**"]',
+        '    rule: latest-tag',
+        '    reason: debug shell',
+        '    expires: 2099-01-01',
+        '',
+      ].join('\n'),
+    });
+    const policy = loadPolicyFile('services/payments/.imagedrift.yaml', { cwd: dir, root: dir });
+    expect(policy.paths.exclude).toEqual(['vendor/**', 'services/payments/tests/**']);
+    expect(policy.overrides.map((override) => override.paths)).toEqual([['services/payments/deploy/prod/**']]);
+    expect(policy.exceptions[0]?.paths).toEqual(['jobs/**']);
+    expect(policy.exceptions[0]?.pathBase).toBe('services/payments');
+  });
+
+  it('refuses `..` in a path glob: a policy reaches only below its directory', () => {
+    expect(problems('paths:\n  exclude: ["../other/**"]\n')).toEqual([
+      "p.yaml:2:13: paths.exclude[0]: `../other/**`: path globs match below the policy file's directory and cannot hold `.` or `..` segments (put the rule in a policy higher up, or use overrides there)",
+    ]);
+  });
+
+  it('leaves live locations (ecs://…) as written', () => {
+    const dir = tempDir({ '.git/HEAD': 'x', 'ops/.imagedrift.yaml': 'overrides:\n  - paths: ["ecs://*/*/prod/**"]\n    extends: strict\n' });
+    expect(loadPolicyFile('ops/.imagedrift.yaml', { cwd: dir, root: dir }).overrides[0]?.paths).toEqual(['ecs://*/*/prod/**']);
   });
 });

@@ -88,7 +88,7 @@ describe('glob lists', () => {
     const lists = [
       loadDefaultPolicy().sidecarImages,
       ['deploy/**', 'ecs/*.json', '**/testdata/**', '*.yaml'],
-      ['{prod,staging}/**/app-?.yaml', 'k8s/[a-c]*/**', '**/*.{yml,yaml}', '!(vendor)/**/task.json'],
+      ['{prod,staging}/**/app-?.yaml', 'k8s/[a-c]*/**', '**/*.{yml,yaml}', '[^v]*/**/task.json'],
       ['docker.io/library/*', 'public.ecr.aws/**', '**/nginx', 'ghcr.io/org/app*'],
     ];
     const values = [

@@ -38,7 +38,8 @@ async function run(name: string): Promise<{ result: ScanResult; ctx: ReportConte
   }
   const input = join(dir, 'input');
   const policyFile = join(input, '.imagedrift.yaml');
-  const policy: Policy = existsSync(policyFile) ? loadPolicyFile(relative(process.cwd(), policyFile)) : loadDefaultPolicy();
+  // The input directory is the scan root: the policy's path globs are relative to it.
+  const policy: Policy = existsSync(policyFile) ? loadPolicyFile(relative(process.cwd(), policyFile), { root: input }) : loadDefaultPolicy();
   const relativePath = (path: string) => relativeTo(input, path);
   const result = await scanPaths([relative(process.cwd(), input)], { policy, root: input, now: config.now ?? '2000-01-01', relativePath });
   return { result, ctx: { ...base, policy, relativePath } };

@@ -26,8 +26,8 @@ import { isWorkloadKind } from '../../sources/k8s/objects.js';
 import { K8S_KINDS } from '../../sources/k8s/snapshot.js';
 import type { K8sContainerSpec, K8sIncomplete, K8sPod, K8sSnapshot, K8sWorkload } from '../../sources/k8s/snapshot.js';
 import { sortFindings } from '../judge.js';
-import { liveDigests } from '../live-facts.js';
-import type { LiveFacts } from '../live-facts.js';
+import { liveDigests } from '../../core/live-facts.js';
+import type { LiveFacts } from '../../core/live-facts.js';
 
 /** The rules that read live facts in a cluster (and `tag-moved`, for `tag@digest` references whose tag moved). */
 export const K8S_LIVE_RULE_IDS = ['fleet-drift', 'tag-moved-since-deploy', 'running-digest-missing', 'pull-policy-always-floating', 'tag-moved'] as const satisfies readonly RuleId[];

@@ -1,0 +1,2 @@
+FROM nginx@sha256:4da5b07a96e7e6edf919a36af66e0cfaafeac5f76f383b06b6468fc6215e402e AS web
+COPY --from=busybox@sha256:4b0bf88b0b89e7db0c7cc80f6b4e4bf28c83c203aa37b5b56a9d0cfbdd6abb29 /bin/sh /bin/sh

@@ -1,0 +1,12 @@
+[
+  {
+    "name": "app",
+    "image": "${image}",
+    "portMappings": [{ "containerPort": ${port} }]
+  },
+  {
+    "name": "xray",
+    "image": "amazon/aws-xray-daemon:latest",
+    "essential": false
+  }
+]
