@@ -30,9 +30,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * parsers. A glob
  * ends in `/*` for a scope.
  */
-const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node', 'web-tree-sitter', 'dockerfile-ast'];
+const LAZY_PACKAGES = ['yaml', 'ajv', 'semver', 'diff', '@aws-sdk/*', '@smithy/*', '@kubernetes/client-node', 'web-tree-sitter', 'dockerfile-ast', '@octokit/*'];
 /** Lazy packages that share code go into one vendor file together (by its name). */
-const VENDOR_GROUPS = { aws: ['@aws-sdk/*', '@smithy/*'] };
+const VENDOR_GROUPS = { aws: ['@aws-sdk/*', '@smithy/*'], octokit: ['@octokit/*'] };
 const outdir = join(root, 'dist', 'bundle');
 
 /** The package name of a bare import (`@aws-sdk/client-ecs/dist` -> `@aws-sdk/client-ecs`). */

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.js';
 import { ExitCode } from './exit-codes.js';
 import { pinCommand } from './pin.js';
+import { prCommand } from './pr.js';
 import { rulesCommand } from './rules.js';
 import { scanCommand } from './scan.js';
 import { VERSION } from './version.js';
@@ -35,11 +36,12 @@ Examples:
   $ imagedrift scan --format json -o results.json deploy/
   $ imagedrift scan --resolve deploy/               propose pinned digests
   $ imagedrift pin --dry-run deploy/                show the pinning diff
+  $ imagedrift pr                                   open a pull request that pins them
   $ imagedrift audit ecs --region us-east-1         what really runs in ECS
   $ imagedrift audit k8s -A --resolve               what really runs in Kubernetes
   $ imagedrift rules                                every rule, its severities and what it flags`,
     );
-  for (const command of [scanCommand(), pinCommand(), auditCommand(), rulesCommand()]) main.addCommand(command);
+  for (const command of [scanCommand(), pinCommand(), prCommand(), auditCommand(), rulesCommand()]) main.addCommand(command);
   usageErrorsWithHint(main);
   return main;
 }

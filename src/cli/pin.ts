@@ -24,10 +24,15 @@ import { ExitCode } from './exit-codes.js';
 import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 import type { CreatedResolver } from '../resolve/create.js';
+import type { UpgradeLevel } from '../resolve/version-tags.js';
 
 interface PinFlags extends ResolveFlags, PolicyFlags {
   style: 'tag-digest' | 'digest';
   upgradeLatest?: boolean;
+  keepTag?: boolean;
+  refresh?: boolean;
+  upgrade?: UpgradeLevel;
+  prerelease?: boolean;
   only: string[];
   dryRun?: boolean;
   check?: boolean;
@@ -95,14 +100,20 @@ function filesUnder(paths: readonly string[], cwd: string, limit: number): strin
  * Why `--only` values select nothing, before anything is written: a value that is neither a rule
  * pin acts on, nor a role, nor a path or glob that names a file under the paths given.
  */
-export function onlySelectorProblems(selectors: readonly string[], paths: readonly string[], cwd: string = process.cwd()): string[] {
+export function onlySelectorProblems(selectors: readonly string[], paths: readonly string[], cwd: string = process.cwd(), options: { upgrade?: boolean } = {}): string[] {
   const problems: string[] = [];
-  const kinds = `a rule pin acts on (${[...PINNABLE_RULE_IDS].join(', ')}), a role (${ROLES.join(', ')}) or a path`;
+  // Besides the floating-tag rules: stale pins (a refresh, which `--only tag-moved` implies) and newer releases (with --upgrade).
+  const acted = [...PINNABLE_RULE_IDS, 'tag-moved', 'newer-version-available'];
+  const kinds = `a rule pin acts on (${acted.join(', ')}), a role (${ROLES.join(', ')}) or a path`;
   let files: string[] | undefined;
   for (const selector of selectors) {
-    if ((ROLES as readonly string[]).includes(selector) || PINNABLE_RULE_IDS.has(selector)) continue;
+    if (selector === 'newer-version-available' && options.upgrade !== true) {
+      problems.push(`--only ${selector}: newer releases are only taken with --upgrade patch, minor or major`);
+      continue;
+    }
+    if ((ROLES as readonly string[]).includes(selector) || acted.includes(selector)) continue;
     if (selector in RULES) {
-      problems.push(`--only ${selector}: pin does not act on ${selector} findings; it acts on ${[...PINNABLE_RULE_IDS].join(', ')}`);
+      problems.push(`--only ${selector}: pin does not act on ${selector} findings; it acts on ${acted.join(', ')}`);
       continue;
     }
     const syntax = globProblem(selector);
@@ -121,7 +132,7 @@ export function onlySelectorProblems(selectors: readonly string[], paths: readon
       problems.push(`--only ${selector}: no such file or directory`);
       continue;
     }
-    const guess = suggest(selector, [...PINNABLE_RULE_IDS, ...ROLES]);
+    const guess = suggest(selector, [...acted, ...ROLES]);
     problems.push(`--only ${selector}: not ${kinds} that exists${guess !== undefined ? ` (did you mean \`${guess}\`?)` : ''}`);
   }
   return problems;
@@ -172,7 +183,14 @@ export function formatPinReport(report: PinReport, dryRun: boolean): string {
   const pinned = report.files.flatMap((file) => file.pinned.map((pin) => ({ ...pin, path: file.path })));
   const changed = report.files.filter((file) => file.pinned.length > 0).length;
   lines.push(`${dryRun ? 'would pin' : 'pinned'} ${pinned.length} reference${pinned.length === 1 ? '' : 's'} in ${changed} file${changed === 1 ? '' : 's'}`);
-  for (const pin of pinned) lines.push(`  ${pin.path}:${pin.line}:${pin.column}: ${pin.from} -> ${pin.to}`);
+  for (const pin of pinned) {
+    const what = pin.kind === 'refresh' ? ' (refresh: the tag moved)' : pin.kind === 'upgrade' ? ' (upgrade)' : '';
+    lines.push(`  ${pin.path}:${pin.line}:${pin.column}: ${pin.from} -> ${pin.to}${what}${pin.proposal.note !== undefined ? `; ${pin.proposal.note}` : ''}`);
+  }
+  if (report.waiting.length > 0) {
+    lines.push(`waiting ${report.waiting.length} reference${report.waiting.length === 1 ? '' : 's'}:`);
+    for (const held of report.waiting) lines.push(`  ${held.path}:${held.line}:${held.column}: ${held.image}: ${held.reason}`);
+  }
   const refused = report.files.filter((file) => file.refused !== undefined);
   if (refused.length > 0) {
     lines.push(`refused ${refused.length} file${refused.length === 1 ? '' : 's'}:`);
@@ -192,7 +210,11 @@ export function pinCommand(): Command {
     .argument('[paths...]', 'files or directories to pin', ['.'])
     .optionsGroup('Pin options:')
     .addOption(new Option('--style <style>', 'tag-digest keeps the tag for readers (repo:tag@sha256:…); digest writes repo@sha256:… and keeps the tag in a YAML comment').choices(['tag-digest', 'digest']).default('tag-digest'))
-    .option('--upgrade-latest', 'replace latest (or no tag) by the version tag that shares its digest (:v0.28.0@sha256:…)')
+    .option('--keep-tag', 'keep the tag as written (:latest@sha256:…) instead of the version tag that shares the digest (:v0.28.0@sha256:…, the default)')
+    .addOption(new Option('--upgrade-latest', 'the default now: latest (or no tag) becomes the version tag that shares its digest').hideHelp())
+    .option('--refresh', 'also re-pin tag@digest references whose tag now points at another digest (tag-moved)')
+    .addOption(new Option('--upgrade <level>', 'move exact versions to the newest release at this level (patch, minor, major), pinned by digest').choices(['patch', 'minor', 'major']))
+    .option('--prerelease', 'with --upgrade: pre-releases (1.3.0-rc.1) count as releases')
     .addOption(
       new Option('--only <selector>', 'only findings of this rule id, role (app, init, sidecar), path or path glob (a directory selects what is below it); repeatable; a value that selects nothing is an error')
         .argParser((value: string, previous: string[]) => [...previous, value])
@@ -216,7 +238,7 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
 2 usage error, 3 some references could not be resolved or some files were refused.`,
     )
     .action(async (paths: string[], flags: PinFlags) => {
-      const onlyProblems = onlySelectorProblems(flags.only, paths);
+      const onlyProblems = onlySelectorProblems(flags.only, paths, process.cwd(), { upgrade: flags.upgrade !== undefined });
       if (onlyProblems.length > 0) {
         for (const problem of onlyProblems) process.stderr.write(`imagedrift: ${problem}\n`);
         process.stderr.write("see 'imagedrift pin --help'\n");
@@ -239,7 +261,8 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
       const warn = (message: string): void => void process.stderr.write(`imagedrift: warning: ${message}\n`);
       let created: CreatedResolver | undefined;
       let propose: (parsed: ParsedReference) => Promise<ProposalOutcome>;
-      const [{ digestToPin, isVerifiableDigest }, { withBudget: withBudgetNow }, { Semaphore }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js'), import('../resolve/limit.js')]);
+      const refresh = flags.refresh === true || flags.only.includes('tag-moved');
+      const [{ isVerifiableDigest }, { withBudget: withBudgetNow }, { Semaphore }] = await Promise.all([import('../resolve/types.js'), import('../resolve/budget.js'), import('../resolve/limit.js')]);
       const { budgetMs, budgetLabel } = budgetOptions(flags);
       // References are worked on 32 at a time (as scan --resolve does), and each one's time budget
       // starts when its turn comes, not while it waits behind the others.
@@ -264,23 +287,19 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
             return { ok: true, proposal: rest };
           };
         } else {
-          const { versionTagForDigest } = await import('../resolve/version-tags.js');
+          const { createProposer } = await import('../fix/propose.js');
           created = await resolverFrom(flags, warn);
-          const session = created.session;
-          propose = (parsed) =>
-            withBudget(budgetMs, budgetLabel, async () => {
-              const outcome = await session.resolve(parsed, { verify: true, ...(flags.platform !== undefined ? { platform: flags.platform } : {}) });
-              if (!outcome.ok) return { ok: false, reason: outcome.reason };
-              let versionTag: string | undefined;
-              if (flags.upgradeLatest && (parsed.tag === undefined || parsed.tag === 'latest')) {
-                const tags = await session.listTags(parsed).catch((err: unknown) => {
-                  warn(`${canonicalReference(parsed)}: the tag list could not be read (${err instanceof Error ? err.message : String(err)}): --upgrade-latest found no version tag, so it is pinned as \`${parsed.tag ?? 'latest'}\``);
-                  return undefined;
-                });
-                versionTag = await versionTagForDigest(session, parsed, outcome.digest, tags);
-              }
-              return { ok: true, proposal: { digest: digestToPin(outcome), ...(versionTag !== undefined ? { versionTag } : {}) } };
-            });
+          const proposer = createProposer({
+            session: created.session,
+            policy,
+            refresh,
+            ...(flags.upgrade !== undefined ? { upgrade: flags.upgrade } : {}),
+            prerelease: flags.prerelease === true,
+            ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
+            now: Date.now(),
+            onWarning: warn,
+          });
+          propose = (parsed) => withBudget(budgetMs, budgetLabel, () => proposer(parsed));
         }
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
@@ -297,7 +316,9 @@ Exit codes: 0 done (or nothing to do), 1 with --check when something would chang
           relativePath,
           ...(setup.filter !== undefined ? { filter: setup.filter } : {}),
           style: flags.style,
-          upgradeLatest: flags.upgradeLatest === true,
+          keepTag: flags.keepTag === true,
+          refresh,
+          upgrade: flags.upgrade !== undefined,
           propose,
           dryRun: flags.dryRun === true || flags.check === true,
           ...(only !== undefined ? { only } : {}),

@@ -9,10 +9,25 @@ import type { TextEdit } from './text-edit.js';
 
 export type PinStyle = 'tag-digest' | 'digest';
 
+/** A pin of an undigested reference, a refresh of a stale `tag@digest`, or an upgrade to a newer release. */
+export type ProposalKind = 'pin' | 'refresh' | 'upgrade';
+
 export interface Proposal {
   digest: string;
   /** The version tag that shares the digest, for `latest` or no tag (`v0.28.0`). */
   versionTag?: string;
+  /** What the change is; a pin when unset. */
+  kind?: ProposalKind;
+  /** For an upgrade: the release moved to (`1.2.4`), written as the tag. */
+  tag?: string;
+  /** The image's release time (image config `created`, or ECR's push time), when it was read. */
+  created?: string;
+  /** For a refresh or an upgrade of a pinned reference: the digest it had. */
+  previousDigest?: string;
+  /** For a refresh: the version tag of the digest it had, when known. */
+  previousVersionTag?: string;
+  /** A newer release that was not taken yet, and why (`1.2.5 waits until …`). */
+  note?: string;
 }
 
 export interface PinTarget {
@@ -23,8 +38,12 @@ export interface PinTarget {
 
 export interface PinOptions {
   style: PinStyle;
-  /** Replace `latest` (or no tag) by the version tag that shares its digest. */
-  upgradeLatest: boolean;
+  /**
+   * Keep the tag as written (`:latest@sha256:…`, `repo@sha256:…` for no tag) instead of the version
+   * tag that shares the digest (`:v0.28.0@sha256:…`, the default). In JSON, which cannot carry a
+   * `# tag` comment, a reference without a tag still gets the version tag.
+   */
+  keepTag?: boolean;
 }
 
 export interface PlannedPin {
@@ -38,11 +57,16 @@ export interface FilePlan {
   left: Array<{ ref: ImageRef; reason: string }>;
 }
 
-/** The pinned reference: `repo:tag@sha256:…` (default) or `repo@sha256:…`. */
-export function pinnedValue(parsed: ParsedReference, proposal: Proposal, options: PinOptions): { value: string; tag?: string } {
+/**
+ * The pinned reference: `repo:tag@sha256:…` (default) or `repo@sha256:…` (`--style digest`, where
+ * the format can keep the tag in a comment: not JSON). For `latest` or no tag the tag is the
+ * version tag sharing the digest, unless `keepTag`; an upgrade writes the release it moves to.
+ */
+export function pinnedValue(parsed: ParsedReference, proposal: Proposal, options: PinOptions, json = false): { value: string; tag?: string } {
   const floating = parsed.tag === undefined || parsed.tag === 'latest';
-  const tag = floating && options.upgradeLatest && proposal.versionTag !== undefined ? proposal.versionTag : parsed.tag;
-  if (options.style === 'digest') return { value: formatReference(parsed, { tag: undefined, digest: proposal.digest }), ...(tag !== undefined ? { tag } : {}) };
+  const readable = floating && proposal.versionTag !== undefined && (options.keepTag !== true || (json && parsed.tag === undefined));
+  const tag = proposal.kind === 'upgrade' && proposal.tag !== undefined ? proposal.tag : readable ? proposal.versionTag : parsed.tag;
+  if (options.style === 'digest' && !json) return { value: formatReference(parsed, { tag: undefined, digest: proposal.digest }), ...(tag !== undefined ? { tag } : {}) };
   return { value: formatReference(parsed, { tag, digest: proposal.digest }), ...(tag !== undefined ? { tag } : {}) };
 }
 
@@ -79,7 +103,7 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
       continue;
     }
     const source = text.slice(ref.range.start, ref.range.end);
-    const { value, tag } = pinnedValue(parsed, proposal, options);
+    const { value, tag } = pinnedValue(parsed, proposal, options, ref.style === 'json');
     if (ref.noRewrite !== undefined) {
       left.push({ ref, reason: `${ref.noRewrite} (pinned: \`${value}\`)` });
       continue;
@@ -110,14 +134,15 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
 
 /**
  * A reference built from parts (src/core/types.ts PinSite): the digest goes into its own key (set,
- * or added), else `tag@digest` into the tag; the tag is upgraded for `latest` with upgradeLatest.
+ * or added), else `tag@digest` into the tag; the tag changes as pinnedValue() says (`latest` to its version
+ * tag unless keepTag, an upgrade to its release).
  * `value` is the reference the file then reads as.
  */
 function planParts(text: string, ref: ImageRef, parsed: ParsedReference, proposal: Proposal, options: PinOptions): { edits: TextEdit[]; value: string } | { reason: string } {
   const site = ref.pin as NonNullable<ImageRef['pin']>;
-  const floating = parsed.tag === undefined || parsed.tag === 'latest';
-  const upgrade = floating && options.upgradeLatest && proposal.versionTag !== undefined;
-  const tag = upgrade ? proposal.versionTag : parsed.tag;
+  // The tag pinnedValue() would write: the version tag for `latest` (unless keepTag), an upgrade's release.
+  const tag = pinnedValue(parsed, proposal, { ...options, style: 'tag-digest' }).tag;
+  const upgrade = tag !== parsed.tag;
   const tagText = site.tag !== undefined ? text.slice(site.tag.range.start, site.tag.range.end) : '';
   const edits: TextEdit[] = [];
   const render = (value: string, where: { range: { start: number; end: number }; style: ImageRef['style'] }): boolean => {

@@ -18,6 +18,8 @@ export function emptyPolicy(): Policy {
     exceptions: [],
     overrides: [],
     layers: [],
+    pin: {},
+    deny: { versions: [] },
   };
 }
 
@@ -52,6 +54,8 @@ export function applyLayer(policy: Policy, layer: PolicyLayer, overrides: readon
     exceptions: [...policy.exceptions, ...layer.exceptions],
     overrides: [...policy.overrides, ...overrides],
     layers: [...policy.layers, layer.id],
+    pin: { ...policy.pin, ...(layer.minimumReleaseAge !== undefined ? { minimumReleaseAge: layer.minimumReleaseAge } : {}) },
+    deny: { versions: [...(layer.deniedVersions?.replace === true ? [] : (policy.deny?.versions ?? [])), ...(layer.deniedVersions?.items ?? [])] },
   };
 }
 

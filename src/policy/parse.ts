@@ -8,11 +8,12 @@ import { yamlLib } from '../parse/yaml-lib.js';
 import { PolicyError } from './errors.js';
 import { suggest } from './suggest.js';
 import type { PolicyIssue } from './errors.js';
+import { versionRangeProblem } from './deny.js';
 import { globProblem, MAX_GLOBS_PER_LIST } from './glob.js';
 import { imagePatternProblem, isCalendarDate, pathPatternProblem, rebasePathGlob } from './patterns.js';
 import { policySchema, validatePolicyData } from './schema.js';
 import type { SchemaProblem } from './schema.js';
-import type { Exception, ExtendsRef, ListSetting, OverrideInput, PolicyLayer, RuleSetting, SeveritySetting } from './types.js';
+import type { DeniedVersions, Exception, ExtendsRef, ListSetting, OverrideInput, PolicyLayer, RuleSetting, SeveritySetting } from './types.js';
 
 export interface PolicySource {
   /** Identity of the file (its absolute path). */
@@ -183,6 +184,19 @@ function checkPatterns(b: Builder, data: Data, path: string[]): void {
   if (path.length === 0) {
     each('include', 'paths', pathPatternProblem);
     each('exclude', 'paths', pathPatternProblem);
+    const denied = isRecord(data.deny) && Array.isArray(data.deny.versions) ? data.deny.versions : [];
+    denied.forEach((record: unknown, i) => {
+      if (!isRecord(record)) return;
+      const at = ['deny', 'versions', String(i)];
+      if (typeof record.image === 'string' && record.image !== '') {
+        const problem = globProblem(record.image) ?? imagePatternProblem(record.image, false);
+        if (problem !== undefined) issue(b, [...at, 'image'], withPattern(record.image, problem));
+      }
+      if (typeof record.versions === 'string' && record.versions !== '') {
+        const problem = versionRangeProblem(record.versions);
+        if (problem !== undefined) issue(b, [...at, 'versions'], problem);
+      }
+    });
   } else {
     globs([...path, 'paths'], data.paths, pathPatternProblem);
   }
@@ -244,6 +258,20 @@ function layer(b: Builder, data: Data, path: string[], id: string): PolicyLayer 
     const setting = list(data[section], key);
     if (setting !== undefined && section === 'paths') setting.items = setting.items.map((glob) => rebasePathGlob(glob, b.source.base ?? ''));
     if (setting !== undefined) (result as unknown as Record<string, ListSetting>)[field] = setting;
+  }
+  // `pin` and `deny` are written at the top level only (the schema has them nowhere else).
+  if (isRecord(data.pin) && typeof data.pin.minimumReleaseAge === 'string') result.minimumReleaseAge = data.pin.minimumReleaseAge;
+  if (isRecord(data.deny)) {
+    const entries = Array.isArray(data.deny.versions) ? (data.deny.versions as Data[]) : [];
+    result.deniedVersions = {
+      replace: data.deny.replace === true,
+      items: entries.map((record, i): DeniedVersions => ({
+        image: record.image as string,
+        versions: record.versions as string,
+        ...(typeof record.reason === 'string' ? { reason: record.reason.trim() } : {}),
+        location: b.positions.at([...path, 'deny', 'versions', String(i)]),
+      })),
+    };
   }
   return result;
 }

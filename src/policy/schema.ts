@@ -11,6 +11,8 @@ import { suggest } from './suggest.js';
 
 export const SEVERITY_VALUES = ['error', 'warning', 'note', 'off'] as const;
 export const DATE_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
+/** `pin.minimumReleaseAge`: a whole number of minutes, hours, days or weeks (`30m`, `12h`, `3d`, `2w`). */
+export const AGE_PATTERN = '^[0-9]{1,6}(m|h|d|w)$';
 
 /** A problem found in a policy document: where (path of keys), whether the key itself is wrong, and what. */
 export interface SchemaProblem {
@@ -94,6 +96,29 @@ export function policySchema(ruleIds: readonly string[] = knownRuleIds()): Schem
     additionalProperties: false,
     errorHints: { required: 'an override applies to the files its `paths` globs match' },
   };
+  const pin: SchemaObject = {
+    type: 'object',
+    properties: {
+      minimumReleaseAge: { type: 'string', pattern: AGE_PATTERN, errorHints: { pattern: 'expected an age such as 12h, 3d or 2w', type: 'an age such as 12h, 3d or 2w' } },
+    },
+    additionalProperties: false,
+  };
+  const deniedVersions: SchemaObject = {
+    type: 'object',
+    properties: {
+      image: { type: 'string', minLength: 1 },
+      versions: { type: 'string', minLength: 1, errorHints: { type: 'a semver range written as a string, e.g. "0.29.0" or ">=0.29.0 <0.29.2"' } },
+      reason: { type: 'string', minLength: 1 },
+    },
+    required: ['image', 'versions'],
+    additionalProperties: false,
+    errorHints: { required: 'a denied version names the `image` (a glob) and the `versions` (a semver range)' },
+  };
+  const deny: SchemaObject = {
+    type: 'object',
+    properties: { replace: { type: 'boolean' }, versions: { type: 'array', items: deniedVersions } },
+    additionalProperties: false,
+  };
   return {
     type: ['object', 'null'],
     properties: {
@@ -101,6 +126,8 @@ export function policySchema(ruleIds: readonly string[] = knownRuleIds()): Schem
       ...sections,
       paths: listSection(['include', 'exclude'], 'paths'),
       overrides: { type: 'array', items: override },
+      pin,
+      deny,
     },
     additionalProperties: false,
   };

@@ -44,6 +44,17 @@ export interface ListSetting {
   replace: boolean;
 }
 
+/** A `deny.versions` entry: versions of matching images that must not run, be pinned or be proposed. */
+export interface DeniedVersions {
+  /** Glob on the canonical `registry/repository`. */
+  image: string;
+  /** A semver range (`0.29.0`, `>=0.29.0 <0.29.2`, `0.29.0 || 0.30.1`). */
+  versions: string;
+  reason?: string;
+  /** Where the entry is written. */
+  location: Location;
+}
+
 /** The validated contents of one policy file (or of one `overrides` entry), before merging. */
 export interface PolicyLayer {
   /** Identity: the absolute path of the file (`#overrides[i]` appended for an override). */
@@ -63,6 +74,10 @@ export interface PolicyLayer {
   sources?: Record<string, boolean>;
   exceptions: Exception[];
   overrides: OverrideInput[];
+  /** `pin.minimumReleaseAge` as written (`3d`); top level only. */
+  minimumReleaseAge?: string;
+  /** `deny.versions`; top level only. */
+  deniedVersions?: { items: DeniedVersions[]; replace: boolean };
 }
 
 /** An `overrides` entry as written: path globs plus a partial policy. */
@@ -93,4 +108,11 @@ export interface Policy {
   overrides: Override[];
   /** Ids of the layers merged into this policy, in order (an override skips layers already here). */
   layers: string[];
+  /** What `pin` (and `pr`, `scan --resolve`) may propose. */
+  pin?: {
+    /** A digest or version younger than this (`3d`, `12h`) is not proposed yet. */
+    minimumReleaseAge?: string;
+  };
+  /** Versions that must not be used (`denied-version`) nor proposed. */
+  deny?: { versions: DeniedVersions[] };
 }

@@ -56,6 +56,7 @@ export function createResolver(settings: ResolverSettings): CreatedResolver {
     resolve: async (ref, opts) => (await loadEcr()).resolve(ref, opts),
     listTags: async (ref) => (await loadEcr()).listTags(ref),
     manifestExists: async (ref, digest) => (await loadEcr()).manifestExists(ref, digest),
+    imageCreated: async (ref, digest) => (await loadEcr()).imageCreated(ref, digest),
   };
   const route = (ref: ParsedReference): Resolver => (isEcrHost(ref.registry) ? lazyEcr : oci);
   const cache = settings.noCache === true ? undefined : new ResolveCache({ ...(settings.cacheDir !== undefined ? { dir: settings.cacheDir } : {}), ...(settings.cacheTtlMs !== undefined ? { ttlMs: settings.cacheTtlMs } : {}) });

@@ -415,6 +415,13 @@ export class EcrResolver implements Resolver {
     return [...new Set(images.flatMap((i) => i.tags))].sort();
   }
 
+  /** When the image was pushed to ECR (imagePushedAt): its release time here. Throws ResolveError. */
+  async imageCreated(ref: ParsedReference, digest: string): Promise<string | undefined> {
+    const found = (await this.describeIds(ref, [{ imageDigest: digest }])).get(`@${digest}`);
+    if (found === undefined) throw new ResolveError('not-found', `${canonicalName(ref)}@${digest}: not found in ECR`);
+    return found.pushedAt;
+  }
+
   /** Is `digest` still in `ref`'s repository? Throws ResolveError on anything but "not found". */
   async manifestExists(ref: ParsedReference, digest: string): Promise<boolean> {
     const r = await this.describeIds(ref, [{ imageDigest: digest }]);

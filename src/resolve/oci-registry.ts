@@ -367,16 +367,11 @@ export class OciRegistryClient implements Resolver {
     return childDigest;
   }
 
-  /** A single-platform manifest: read its config to check os/architecture. */
-  private async checkSinglePlatform(
-    ref: ParsedReference,
-    name: string,
-    manifest: FetchedManifest,
-    platform: Platform,
-  ): Promise<string> {
+  /** An image manifest's config blob, checked against its digest and parsed. */
+  private async fetchConfig(ref: ParsedReference, name: string, manifest: FetchedManifest, purpose: string): Promise<{ os?: unknown; architecture?: unknown; variant?: unknown; created?: unknown }> {
     const configDigest = manifest.json.config?.digest;
     if (typeof configDigest !== 'string' || !DIGEST_RE.test(configDigest)) {
-      throw new ResolveError('platform', `${name}: single-platform manifest without a config digest; cannot check platform`);
+      throw new ResolveError('platform', `${name}: single-platform manifest without a config digest; cannot ${purpose}`);
     }
     const url = new URL(`/v2/${ref.repository}/blobs/${configDigest}`, this.baseUrl(ref));
     const res = await this.send(ref, { method: 'GET', url, headers: { accept: '*/*' }, maxBodyBytes: CONFIG_MAX_BYTES });
@@ -385,12 +380,50 @@ export class OciRegistryClient implements Resolver {
     if (digestOf(algorithm, res.body) !== configDigest) {
       throw new ResolveError('verify', `${name}: config blob does not match its digest ${configDigest}`);
     }
-    let config: { os?: string; architecture?: string; variant?: string };
+    let config: unknown;
     try {
-      config = JSON.parse(res.body.toString('utf8')) as typeof config;
+      config = JSON.parse(res.body.toString('utf8'));
     } catch {
-      throw new ResolveError('platform', `${name}: image config is not JSON; cannot check platform`);
+      throw new ResolveError('platform', `${name}: image config is not JSON; cannot ${purpose}`);
     }
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ResolveError('platform', `${name}: image config is not a JSON object; cannot ${purpose}`);
+    return config as { os?: unknown; architecture?: unknown; variant?: unknown; created?: unknown };
+  }
+
+  /**
+   * The image config's `created` time for `digest` (for an index: the child for `platform`, else
+   * linux/amd64, else the first listed). Each manifest is fetched by digest and checked, and so
+   * is the config blob.
+   */
+  async imageCreated(ref: ParsedReference, digest: string, opts: { platform?: string } = {}): Promise<string | undefined> {
+    if (!DIGEST_RE.test(digest)) throw new ResolveError('other', `${canonicalName(ref)}@${digest}: not a well-formed digest`);
+    const name = `${canonicalName(ref)}@${digest}`;
+    let manifest = await this.fetchManifest(ref, digest, name, digest);
+    if (INDEX_MEDIA_TYPES.has(manifest.mediaType)) {
+      const children = (Array.isArray(manifest.json.manifests) ? manifest.json.manifests : []).filter(
+        (m) => m && typeof m.digest === 'string' && DIGEST_RE.test(m.digest) && m.platform?.os !== 'unknown' && m.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
+      );
+      const want = parsePlatform(opts.platform ?? 'linux/amd64');
+      const child = children.find((m) => m.platform !== undefined && platformMatches(want, m.platform)) ?? (opts.platform === undefined ? children[0] : undefined);
+      if (child === undefined) throw new ResolveError('platform', `${name}: the index lists no image${opts.platform !== undefined ? ` for ${opts.platform}` : ''}; its release time cannot be read`);
+      const childDigest = child.digest as string;
+      manifest = await this.fetchManifest(ref, childDigest, `${canonicalName(ref)}@${childDigest}`, childDigest);
+      if (INDEX_MEDIA_TYPES.has(manifest.mediaType)) throw new ResolveError('other', `${name}: an index inside an index; its release time is not read`);
+    }
+    const config = await this.fetchConfig(ref, name, manifest, 'read its release time');
+    return typeof config.created === 'string' ? config.created : undefined;
+  }
+
+  /** A single-platform manifest: read its config to check os/architecture. */
+  private async checkSinglePlatform(
+    ref: ParsedReference,
+    name: string,
+    manifest: FetchedManifest,
+    platform: Platform,
+  ): Promise<string> {
+    const raw = await this.fetchConfig(ref, name, manifest, 'check platform');
+    const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+    const config = { os: text(raw.os), architecture: text(raw.architecture), variant: text(raw.variant) } as { os?: string; architecture?: string; variant?: string };
     if (!platformMatches(platform, config)) {
       throw new ResolveError(
         'platform',

@@ -54,6 +54,7 @@ export class ResolverSession implements Resolver {
   readonly stats: SessionStats = { registry: 0, cache: 0, deduped: 0 };
   private readonly inflight = new Map<string, { verify: boolean; promise: Promise<ResolveOutcome> }>();
   private readonly tagLists = new Map<string, Promise<string[]>>();
+  private readonly created = new Map<string, Promise<string | undefined>>();
   private readonly cache: ResolveCache | undefined;
 
   constructor(private readonly opts: ResolverSessionOptions) {
@@ -145,6 +146,34 @@ export class ResolverSession implements Resolver {
     const tags = await this.backend(ref).listTags(ref);
     if (cache) await cache.set('tags', key, tags).catch((err: Error) => this.opts.onWarning?.(`cache write failed: ${err.message}`));
     return tags;
+  }
+
+  /**
+   * When the image was released (see Resolver.imageCreated): asked once per digest and platform in
+   * a run, and kept in the on-disk cache (an image's config never changes under its digest).
+   */
+  imageCreated(ref: ParsedReference, digest: string, opts: { platform?: string } = {}): Promise<string | undefined> {
+    const key = `${canonicalName(ref)}@${digest}${opts.platform ? `#${opts.platform.toLowerCase()}` : ''}`;
+    let p = this.created.get(key);
+    if (!p) {
+      p = this.imageCreatedUncached(ref, digest, opts, key);
+      this.created.set(key, p);
+    }
+    return p;
+  }
+
+  private async imageCreatedUncached(ref: ParsedReference, digest: string, opts: { platform?: string }, key: string): Promise<string | undefined> {
+    const cache = this.cache;
+    if (cache) {
+      const hit = await cache.get<{ created: string | null }>('created', key, { allowStale: true });
+      if (hit && hit.value !== null && typeof hit.value === 'object' && (typeof hit.value.created === 'string' || hit.value.created === null)) return hit.value.created ?? undefined;
+    }
+    if (this.opts.offline) throw new ResolveError('network', `${key} (release time): ${OFFLINE_MISS}`);
+    const backend = this.backend(ref);
+    if (backend.imageCreated === undefined) throw new ResolveError('other', `${key}: this registry cannot say when an image was released`);
+    const created = await backend.imageCreated(ref, digest, opts);
+    if (cache) await cache.set('created', key, { created: created ?? null }).catch((err: Error) => this.opts.onWarning?.(`cache write failed: ${err.message}`));
+    return created;
   }
 
   /** Is `digest` still in the repository? Always asks the registry (never the cache). */

@@ -81,6 +81,13 @@ export interface Resolver {
   listTags(ref: ParsedReference): Promise<string[]>;
   /** Is `digest` still present in `ref`'s repository? 404 → false; other failures throw ResolveError. */
   manifestExists?(ref: ParsedReference, digest: string): Promise<boolean>;
+  /**
+   * When the image `digest` names was released: the image config's `created` time (for an index,
+   * the config of the child for `platform`, else linux/amd64, else the first), or the registry's
+   * push time where that is what it keeps (ECR's imagePushedAt). Undefined when the image carries
+   * none. Every manifest and config read is checked against its digest. Throws ResolveError.
+   */
+  imageCreated?(ref: ParsedReference, digest: string, opts?: { platform?: string }): Promise<string | undefined>;
 }
 
 /** The digest a platform-specific pin should use: the child manifest when one was selected. */

@@ -170,3 +170,39 @@ export async function versionTagForDigest(resolver: Resolver, ref: ParsedReferen
   });
   return match.best;
 }
+
+export type UpgradeLevel = 'patch' | 'minor' | 'major';
+
+/** What a pre-release suffix looks like (`1.3.0-rc.1`, `2.0.0-beta2`), as opposed to a variant (`-alpine`). */
+const PRERELEASE_RE = /^(v?)(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)-((?:alpha|beta|rc|pre|preview|dev|canary|next)(?:[.-]?[0-9A-Za-z]+)*)$/i;
+
+/**
+ * The releases `currentTag` (an exact version, `1.2.3`, `v1.2.3`, `1.2.3-alpine`) may move to at
+ * `level`, newest first: patch keeps major.minor, minor keeps the major, major takes any. Only full
+ * x.y.z tags with the same `-suffix` count (`1.25.4-alpine` for `1.25.3-alpine`); pre-releases
+ * (`1.3.0-rc.1`) only with `prerelease` and a current tag without a suffix. When `v1.2.4` and
+ * `1.2.4` both exist, the current tag's spelling is taken. Empty when the current tag is not an
+ * exact version.
+ */
+export function upgradeCandidates(tags: readonly string[], currentTag: string, level: UpgradeLevel, options: { prerelease?: boolean } = {}): string[] {
+  const suffix = versionTagSuffix(currentTag);
+  const current = parseVersionTag(currentTag, suffix);
+  if (current === undefined || current.precision !== 3) return [];
+  const found: Array<{ tag: string; version: semver.SemVer; hasV: boolean }> = [];
+  for (const tag of tags) {
+    const parsed = parseVersionTag(tag, suffix);
+    if (parsed !== undefined && parsed.precision === 3) {
+      found.push({ tag, version: parsed.version, hasV: parsed.hasV });
+      continue;
+    }
+    if (options.prerelease !== true || suffix !== undefined) continue;
+    const pre = PRERELEASE_RE.exec(tag);
+    const version = pre === null ? null : semver.parse(`${pre[2]}.${pre[3]}.${pre[4]}-${pre[5]}`);
+    if (pre !== null && version !== null) found.push({ tag, version, hasV: pre[1] === 'v' });
+  }
+  const cur = current.version;
+  const allowed = found.filter(({ version: v }) => semver.gt(v, cur) && (level === 'major' || (v.major === cur.major && (level === 'minor' || v.minor === cur.minor))));
+  allowed.sort((a, b) => semver.rcompare(a.version, b.version) || Number(b.hasV === current.hasV) - Number(a.hasV === current.hasV));
+  const seen = new Set<string>();
+  return allowed.filter(({ version }) => (seen.has(version.raw) ? false : (seen.add(version.raw), true))).map(({ tag }) => tag);
+}

@@ -98,7 +98,7 @@ function runRules(rules: readonly Rule[], subject: Subject, policy: Policy, find
 /** Registry facts per unique reference (`canonicalReference`), and how to turn them into a pin proposal. */
 export interface ResolvedFacts {
   resolutions: ReadonlyMap<string, Resolution>;
-  propose(subject: Subject): Fix | undefined;
+  propose(subject: Subject, policy: Policy): Fix | undefined;
 }
 
 /** The rules whose findings a pin answers. */
@@ -114,12 +114,15 @@ export function judge(refs: readonly ImageRef[], policy: Policy, facts?: Resolve
   for (const ref of refs) {
     const subject = buildSubject(ref, mutableWords);
     const first = findings.length;
+    // Registry facts first: a file rule may judge a floating tag by what it points at (denied-version).
+    const resolved = facts !== undefined && subject.parsed !== undefined && subject.unresolvable === undefined;
+    if (resolved) subject.resolution = facts.resolutions.get(canonicalReference(subject.parsed!));
     runRules(FILE_RULES, subject, policy, findings);
-    if (facts === undefined || subject.parsed === undefined || subject.unresolvable !== undefined) continue;
-    subject.resolution = facts.resolutions.get(canonicalReference(subject.parsed));
-    if (subject.resolution === undefined) continue;
-    const fix = facts.propose(subject);
-    if (fix !== undefined) for (let i = first; i < findings.length; i++) if (PINNABLE_RULES.has(findings[i]!.ruleId)) findings[i]!.fix = fix;
+    if (!resolved || subject.resolution === undefined) continue;
+    const fix = facts.propose(subject, policy);
+    // A denied version is never proposed.
+    const denied = findings.slice(first).some((finding) => finding.ruleId === 'denied-version');
+    if (fix !== undefined && !denied) for (let i = first; i < findings.length; i++) if (PINNABLE_RULES.has(findings[i]!.ruleId)) findings[i]!.fix = fix;
     runRules(RESOLVE_RULES, subject, policy, findings);
   }
   return findings;

@@ -23,6 +23,7 @@ import runningDigestMissing from './running-digest-missing.js';
 import mutableRepository from './mutable-repository.js';
 import pullPolicyAlwaysFloating from './pull-policy-always-floating.js';
 import auditIncomplete from './audit-incomplete.js';
+import deniedVersion from './denied-version.js';
 import type { Rule } from './types.js';
 
 export type RuleId =
@@ -49,7 +50,8 @@ export type RuleId =
   | 'running-digest-missing'
   | 'mutable-repository'
   | 'pull-policy-always-floating'
-  | 'audit-incomplete';
+  | 'audit-incomplete'
+  | 'denied-version';
 
 export const RULES = {
   'latest-tag': latestTag,
@@ -76,6 +78,7 @@ export const RULES = {
   'mutable-repository': mutableRepository,
   'pull-policy-always-floating': pullPolicyAlwaysFloating,
   'audit-incomplete': auditIncomplete,
+  'denied-version': deniedVersion,
 } satisfies { [Id in RuleId]: Rule<Id> };
 
 export const RULE_IDS = Object.keys(RULES) as RuleId[];

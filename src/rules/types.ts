@@ -27,7 +27,13 @@ export interface Subject {
 /** Registry facts about one reference, gathered once per unique reference by `scan --resolve`. */
 export interface Resolution {
   /** What the tag (or `latest`, for no tag) points at now. */
-  current?: { digest: string; versionTag?: string; verified?: boolean };
+  current?: {
+    digest: string;
+    versionTag?: string;
+    verified?: boolean;
+    /** Why no pin to this digest is proposed yet (`pin.minimumReleaseAge`), when it is held back. */
+    heldBack?: string;
+  };
   /** For `tag@digest`: the version tag that the pinned digest carries, when known. */
   pinnedVersionTag?: string;
   /** The pinned digest is no longer in the registry. */

@@ -14,6 +14,7 @@ import { mapLimit } from '../resolve/limit.js';
 import type { Resolver } from '../resolve/types.js';
 import { digestToPin } from '../resolve/types.js';
 import { newerVersions, versionTagForDigest } from '../resolve/version-tags.js';
+import { releaseAgeVerdict } from '../policy/release-age.js';
 
 export type NewerLevel = 'patch' | 'minor' | 'major' | 'off';
 
@@ -35,6 +36,10 @@ export interface ResolvePhaseOptions {
   budgetLabel?: string;
   /** What could not be checked although the reference resolved (the tag list, mostly). */
   onWarning?: (message: string) => void;
+  /** `pin.minimumReleaseAge` (from the policy when gatherFacts is given one): younger digests are not proposed. */
+  minimumReleaseAge?: string;
+  /** The time release ages are judged at (ms since the epoch); now by default. */
+  now?: number;
 }
 
 export interface GatheredFacts extends ResolvedFacts {
@@ -99,6 +104,20 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
     const pinned = await versionTagForDigest(resolver, parsed, parsed.digest, tags);
     if (pinned !== undefined) resolution.pinnedVersionTag = pinned;
   }
+  if (parsed.digest === undefined && opts.minimumReleaseAge !== undefined) {
+    // The digest a pin would propose must be old enough; its age comes from the image config.
+    let created: string | undefined;
+    let unreadable: string | undefined;
+    try {
+      created = await resolver.imageCreated?.(tagOnly, current.digest, opts.platform !== undefined ? { platform: opts.platform } : {});
+    } catch (err) {
+      unreadable = reasonOf(err);
+    }
+    const verdict = releaseAgeVerdict(created, opts.minimumReleaseAge, opts.now ?? Date.now());
+    if (unreadable !== undefined) current.heldBack = `its release time could not be read (${unreadable}), and \`pin.minimumReleaseAge\` is ${opts.minimumReleaseAge}`;
+    else if (!verdict.ok) current.heldBack = verdict.reason;
+    if (current.heldBack !== undefined) opts.onWarning?.(`${name}: no pin proposed: ${current.heldBack}`);
+  }
   if (exactTag && tags !== undefined && parsed.tag !== undefined && opts.newer !== 'off') {
     const newer = newerVersions(tags, parsed.tag);
     const levels = ['patch', 'minor', 'major'] as const;
@@ -112,7 +131,7 @@ async function resolveOne(subject: Subject, opts: ResolvePhaseOptions): Promise<
 /** The pinned replacement for a floating or undigested reference: `repo:v0.28.0@sha256:…` for latest. */
 export function proposeFix({ ref, parsed, resolution }: Subject): Fix | undefined {
   const current = resolution?.current;
-  if (current === undefined || parsed === undefined || parsed.digest !== undefined) return undefined;
+  if (current === undefined || current.heldBack !== undefined || parsed === undefined || parsed.digest !== undefined) return undefined;
   const floating = parsed.tag === undefined || parsed.tag === 'latest';
   const tag = floating && current.versionTag !== undefined ? current.versionTag : parsed.tag;
   const description = current.versionTag !== undefined ? `${parsed.tag ?? 'latest'} is ${current.versionTag}` : undefined;
@@ -138,7 +157,8 @@ export async function gatherFacts(refs: readonly ImageRef[], policy: Policy, opt
   }
   const resolutions = new Map<string, Resolution>();
   await mapLimit([...unique], opts.concurrency ?? 32, async ([key, subject]) => {
-    const one = () => resolveOne(subject, opts);
+    const minimumReleaseAge = opts.minimumReleaseAge ?? policy.pin?.minimumReleaseAge;
+    const one = () => resolveOne(subject, minimumReleaseAge !== undefined ? { ...opts, minimumReleaseAge } : opts);
     const run = opts.budgetMs !== undefined ? () => withBudget(opts.budgetMs!, opts.budgetLabel ?? 'per reference', one) : one;
     resolutions.set(key, await run().catch((err: unknown) => ({ failure: reasonOf(err) })));
   });

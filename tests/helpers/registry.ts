@@ -202,6 +202,16 @@ export interface Platform {
 
 export type PushAuth = { username: string; password: string };
 
+export interface ImageOptions {
+  /** The image config's `created` time (RFC 3339), e.g. `new Date(Date.now() - 86_400_000).toISOString()`. */
+  created?: string;
+}
+
+/** An RFC 3339 time `days` ago (fractions allowed), for `created`. */
+export function daysAgo(days: number): string {
+  return new Date(Date.now() - days * 86_400_000).toISOString();
+}
+
 export interface PushedImage {
   digest: string;
   configDigest: string;
@@ -306,11 +316,15 @@ export class Pusher {
     return digest;
   }
 
-  /** Push an OCI image (random layer, config for `platform`) by digest and under each tag. */
+  /**
+   * Push an OCI image (random layer, config for `platform`) by digest and under each tag. The
+   * config's `created` time is `options.created` when given (an RFC 3339 time), else absent.
+   */
   async pushImage(
     repo: string,
     tags: string[],
     platform: Platform = { os: 'linux', architecture: 'amd64' },
+    options: ImageOptions = {},
   ): Promise<PushedImage> {
     const layer = randomBytes(512);
     const layerDigest = await this.uploadBlob(repo, layer);
@@ -319,6 +333,7 @@ export class Pusher {
         architecture: platform.architecture,
         os: platform.os,
         ...(platform.variant ? { variant: platform.variant } : {}),
+        ...(options.created !== undefined ? { created: options.created } : {}),
         rootfs: { type: 'layers', diff_ids: [layerDigest] },
         config: {},
       }),
@@ -338,9 +353,9 @@ export class Pusher {
   }
 
   /** Push one image per platform, then an OCI index of them under each tag. */
-  async pushIndex(repo: string, tags: string[], platforms: Platform[]): Promise<PushedIndex> {
+  async pushIndex(repo: string, tags: string[], platforms: Platform[], options: ImageOptions = {}): Promise<PushedIndex> {
     const children: PushedImage[] = [];
-    for (const p of platforms) children.push(await this.pushImage(repo, [], p));
+    for (const p of platforms) children.push(await this.pushImage(repo, [], p, options));
     const index = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -375,8 +390,8 @@ export class Pusher {
   }
 
   /** Move `tag` to a freshly pushed, different image. */
-  async moveTag(repo: string, tag: string): Promise<PushedImage> {
-    return this.pushImage(repo, [tag]);
+  async moveTag(repo: string, tag: string, options: ImageOptions = {}): Promise<PushedImage> {
+    return this.pushImage(repo, [tag], undefined, options);
   }
 
   async deleteManifest(repo: string, digest: string): Promise<void> {

@@ -86,6 +86,48 @@ describe('README', () => {
   });
 });
 
+describe('README: Autofix pull requests', () => {
+  const help = spawnSync(process.execPath, [join(root, 'bin', 'imagedrift.js'), 'pr', '--help'], { encoding: 'utf8' }).stdout;
+
+  /** Every `--option` of an `imagedrift pr` command line is one the command has. */
+  function expectKnownOptions(command: string): void {
+    const options = [...command.matchAll(/(?<=\s)--[a-z-]+/g)].map((m) => m[0]);
+    expect(options.length).toBeGreaterThan(0);
+    for (const option of options) expect(help, option).toContain(option);
+  }
+
+  it('has a scheduled and on-demand GitHub workflow with the permissions pr needs, running the CLI as it is', () => {
+    const blocks = yamlBlocks(section('Autofix pull requests'));
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) expect(parseAllDocuments(block).flatMap((doc) => doc.errors.map((e) => e.message))).toEqual([]);
+    const workflow = parse(blocks[0] ?? '') as { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Array<{ run?: string; env?: Record<string, string> }> }> };
+    expect(Object.keys(workflow.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(workflow.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
+    const install = steps.findIndex((step) => step.run === 'npm install --global imagedrift');
+    const pr = steps.findIndex((step) => step.run?.startsWith('npx imagedrift pr'));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(pr).toBeGreaterThan(install);
+    expect(steps[pr]?.env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    expectKnownOptions(steps[pr]!.run!);
+  });
+
+  it('has the GitLab equivalent', () => {
+    const gitlab = parse(yamlBlocks(section('Autofix pull requests'))[1] ?? '') as Record<string, { script: string[]; rules: Array<{ if: string }> }>;
+    const job = Object.values(gitlab)[0]!;
+    expect(job.rules.map((rule) => rule.if)).toEqual(['$CI_PIPELINE_SOURCE == "schedule"', '$CI_PIPELINE_SOURCE == "web"']);
+    expect(job.script[0]).toBe('npm install --global imagedrift');
+    expect(job.script[1]).toMatch(/^npx imagedrift pr /);
+    expectKnownOptions(job.script[1]!);
+  });
+
+  it('lists every option pr has', () => {
+    const table = section('Autofix pull requests');
+    const options = [...help.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!).filter((o) => o !== '--help');
+    for (const option of options) expect(table, option).toContain(`\`${option}`);
+  });
+});
+
 describe('.pre-commit-hooks.yaml', () => {
   const hooks = parse(readFileSync(join(root, '.pre-commit-hooks.yaml'), 'utf8')) as Array<Record<string, unknown>>;
   const hook = hooks.find((entry) => entry.id === 'imagedrift');

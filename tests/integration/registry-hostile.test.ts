@@ -259,14 +259,14 @@ describe('tag-list problems are said, not swallowed (Low)', () => {
     expect(scan.stderr).toContain(`imagedrift: warning: ${p.host}/team/app:1.0.0: the tag list could not be read (${p.host}/team/app: the tags list from ${p.host} is not JSON): newer-version-available was not checked`);
   }, 60_000);
 
-  it('a tag list that fails: pin --upgrade-latest says it found no version tag and why', async () => {
+  it('a tag list that fails: pin (--upgrade-latest, the default) says it found no version tag and why', async () => {
     const p = await proxy();
     await new Pusher(registry.url).tag('team/app', app.digest, ['latest']);
     p.addFault({ method: 'GET', path: '/tags/list', fault: { kind: 'status', status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN"}]}' } });
     const { dir, file, text } = podDir(`${p.host}/team/app:latest`);
     const pin = await cli(['pin', '--upgrade-latest', dir]);
     expect(pin.code).toBe(0);
-    expect(pin.stderr).toContain(`imagedrift: warning: ${p.host}/team/app:latest: the tag list could not be read (${p.host}/team/app (tags list): not found in ${p.host} (NAME_UNKNOWN)): --upgrade-latest found no version tag, so it is pinned as \`latest\``);
+    expect(pin.stderr).toContain(`imagedrift: warning: ${p.host}/team/app:latest: the tag list could not be read (${p.host}/team/app (tags list): not found in ${p.host} (NAME_UNKNOWN)): no version tag was found to name it, so it is pinned as \`latest\``);
     expect(readFileSync(file, 'utf8')).toBe(text.replace(':latest', `:latest@${app.digest}`));
   }, 60_000);
 });

@@ -167,8 +167,10 @@ describe('imagedrift pin --only (CLI)', () => {
     const typo = pin('sidcar');
     expect(typo.code).toBe(2);
     expect(typo.stderr).toBe(
-      "imagedrift: --only sidcar: not a rule pin acts on (latest-tag, missing-tag, mutable-tag, partial-version-tag, unversioned-tag, undigested-tag), a role (app, init, sidecar) or a path that exists (did you mean `sidecar`?)\nsee 'imagedrift pin --help'\n",
+      "imagedrift: --only sidcar: not a rule pin acts on (latest-tag, missing-tag, mutable-tag, partial-version-tag, unversioned-tag, undigested-tag, tag-moved, newer-version-available), a role (app, init, sidecar) or a path that exists (did you mean `sidecar`?)\nsee 'imagedrift pin --help'\n",
     );
+    // Stale pins are a selector (it implies --refresh); newer releases only with --upgrade.
+    expect(pin('newer-version-available').stderr).toContain('imagedrift: --only newer-version-available: newer releases are only taken with --upgrade patch, minor or major\n');
     expect(pin('parse-error').stderr).toContain('imagedrift: --only parse-error: pin does not act on parse-error findings; it acts on latest-tag, missing-tag');
     expect(pin('services/**').stderr).toContain('imagedrift: --only services/**: no file under . matches it\n');
     expect(pin('deploy/missing.yaml').stderr).toContain('imagedrift: --only deploy/missing.yaml: no such file or directory\n');

@@ -81,6 +81,8 @@ const HEAVY: Array<[string, RegExp]> = [
   ['ajv', /\/dist\/bundle\/vendor\/ajv\.cjs$/],
   ['semver', /\/dist\/bundle\/vendor\/semver\.cjs$/],
   ['AWS SDK', /\/dist\/bundle\/vendor\/aws\.cjs$/],
+  ['src/pr (pr)', /\/src\/pr\//],
+  ['@octokit/rest (pr)', /\/dist\/bundle\/vendor\/octokit\.cjs$/],
   ['node:https, node:http, node:zlib', /^node:(https|http|zlib)$/],
   // commander's own require of it is made lazy in the bundle (scripts/bundle.mjs).
   ['node:child_process (git, credential helpers)', /^node:child_process$/],

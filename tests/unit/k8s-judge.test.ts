@@ -230,6 +230,19 @@ describe('judging a cluster', () => {
     expect(readK8sSnapshot(file).context).toBe('ctx\\u001b]0;title\\u0007');
   });
 
+  it('denied-version: a running workload that declares a version deny.versions lists', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'imagedrift-k8s-deny-')), '.imagedrift.yaml');
+    writeFileSync(file, 'deny:\n  versions:\n    - image: "**/aws-otel-collector"\n      versions: "0.29.0"\n      reason: panics on string attributes\n');
+    const bad = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.29.0';
+    const d = deployment({ namespace: 'shop', name: 'checkout', containers: [{ name: 'checkout-api', image: APP }, { name: 'otel-collector', image: bad }] });
+    const rs = replicaSet(d, '5f6d7c8b9');
+    const running = pod(rs, 'checkout-5f6d7c8b9-0', [{ name: 'checkout-api', image: APP, digest: sha256Digest('app') }, { name: 'otel-collector', image: bad, digest: NEW }]);
+    const out = lines(snapshotOf([d, rs, running]), loadPolicyFile(file)).filter((line) => line.endsWith('[denied-version]'));
+    expect(out).toEqual([
+      `${LOC}#otel-collector: error Sidecar \`otel-collector\` in Deployment \`shop/checkout\` uses \`v0.29.0\`, release 0.29.0, which the policy denies (\`deny.versions\`: \`0.29.0\` of \`**/aws-otel-collector\`: panics on string attributes) [denied-version]`,
+    ]);
+  });
+
   it('locations escape what would break the path', () => {
     expect(k8sPath('arn:aws:eks:eu-west-1:1:cluster/prod', 'shop', 'Deployment', 'web')).toBe('k8s://arn:aws:eks:eu-west-1:1:cluster%2Fprod/shop/Deployment/web');
   });

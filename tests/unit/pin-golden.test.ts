@@ -1,5 +1,5 @@
 // Golden pins: each tests/golden-pin/<case>/ holds inputs and expected.<input name>, the file as
-// `imagedrift pin` must leave it (options.json sets style/upgradeLatest). A second run must change
+// `imagedrift pin` must leave it (options.json sets style/keepTag). A second run must change
 // nothing, and no byte outside an image string may change (except --style digest's comment).
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ const cases = readdirSync(root);
 
 function options(dir: string): PinRunOptions {
   const extra = existsSync(join(dir, 'options.json')) ? (JSON.parse(readFileSync(join(dir, 'options.json'), 'utf8')) as Partial<PinRunOptions>) : {};
-  return { policy: loadDefaultPolicy(), style: 'tag-digest', upgradeLatest: false, propose: fakePropose, ...extra };
+  return { policy: loadDefaultPolicy(), style: 'tag-digest', propose: fakePropose, ...extra };
 }
 
 describe('pin golden cases', () => {

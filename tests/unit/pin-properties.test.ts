@@ -33,9 +33,9 @@ describe('pin properties over the fixtures', () => {
     .map((entry) => join(entry.parentPath, entry.name));
   const before = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
 
-  it.each([false, true])('upgradeLatest=%s: changes only image strings, re-parses, and is idempotent', async (upgradeLatest) => {
+  it.each([false, true])('keepTag=%s: changes only image strings, re-parses, and is idempotent', async (keepTag) => {
     for (const [file, text] of before) writeFileSync(file, text);
-    const report = await pinPaths([work], { policy, style: 'tag-digest', upgradeLatest, propose: fakePropose });
+    const report = await pinPaths([work], { policy, style: 'tag-digest', keepTag, propose: fakePropose });
     // Only the files with a syntax error are refused, as a whole.
     expect(report.files.filter((f) => f.refused !== undefined).map((f) => relative(work, f.path))).toEqual(['bad-input/broken-task.json', 'dockerfile/Dockerfile.broken', 'terraform/broken/main.tf']);
     const pinnedCount = report.files.reduce((n, f) => n + f.pinned.length, 0);
@@ -49,7 +49,7 @@ describe('pin properties over the fixtures', () => {
       const own = (refs: readonly ImageRef[]) => refs.filter((ref) => ref.location.path === file);
       expect(outside(after, own(refsAfter.refs)), relative(work, file)).toEqual(outside(original, own(refsBefore.refs)));
     }
-    const again = await pinPaths([work], { policy, style: 'tag-digest', upgradeLatest, propose: fakePropose });
+    const again = await pinPaths([work], { policy, style: 'tag-digest', keepTag, propose: fakePropose });
     expect(again.files.flatMap((f) => f.pinned)).toEqual([]);
   });
 });
@@ -64,7 +64,7 @@ describe('pin safety', () => {
     const report = await pinPaths([dir], {
       policy,
       style: 'tag-digest',
-      upgradeLatest: false,
+      keepTag: true,
       propose: fakePropose,
       beforeWrite: (path) => writeFileSync(path, `${POD}# edited by someone else\n`),
     });
@@ -75,7 +75,7 @@ describe('pin safety', () => {
   it('refuses an edit that does not read back as intended', () => {
     const result = scanner.scan('pod.yaml', POD);
     const ref = result.refs[0]!;
-    const plan = planFile(POD, [{ ref, parsed: { registry: 'docker.io', implicitRegistry: true, path: 'nginx', repository: 'library/nginx', tag: 'latest' }, proposal: { digest: `sha256:${'a'.repeat(64)}` } }], { style: 'tag-digest', upgradeLatest: false });
+    const plan = planFile(POD, [{ ref, parsed: { registry: 'docker.io', implicitRegistry: true, path: 'nginx', repository: 'library/nginx', tag: 'latest' }, proposal: { digest: `sha256:${'a'.repeat(64)}` } }], { style: 'tag-digest', keepTag: true });
     // Sabotage: the planned text would close the flow mapping early.
     plan.edits[0]!.text = 'nginx}, {name: b, image: x';
     const verdict = applyAndVerify('pod.yaml', POD, plan, scanner, result.refs.length);
@@ -86,7 +86,7 @@ describe('pin safety', () => {
   it('lists references that could not be resolved and leaves them untouched', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imagedrift-pin-fail-'));
     writeFileSync(join(dir, 'pod.yaml'), POD);
-    const report = await pinPaths([dir], { policy, style: 'tag-digest', upgradeLatest: false, propose: async () => ({ ok: false, reason: 'registry said 401 Unauthorized' }) });
+    const report = await pinPaths([dir], { policy, style: 'tag-digest', keepTag: true, propose: async () => ({ ok: false, reason: 'registry said 401 Unauthorized' }) });
     expect(report.left).toEqual([{ path: join(dir, 'pod.yaml'), line: 6, column: 24, image: 'nginx:latest', reason: 'registry said 401 Unauthorized' }]);
     expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toBe(POD);
   });
@@ -95,7 +95,7 @@ describe('pin safety', () => {
     const dir = mkdtempSync(join(tmpdir(), 'imagedrift-pin-suppressed-'));
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: debug\n      image: busybox:latest  # imagedrift-ignore latest-tag -- debug shell\n    - name: app\n      image: nginx:latest\n';
     writeFileSync(join(dir, 'pod.yaml'), pod);
-    const report = await pinPaths([dir], { policy, style: 'tag-digest', upgradeLatest: false, propose: fakePropose });
+    const report = await pinPaths([dir], { policy, style: 'tag-digest', keepTag: true, propose: fakePropose });
     expect(report.files[0]?.pinned.map((p) => p.from)).toEqual(['nginx:latest']);
     expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toContain('image: busybox:latest  # imagedrift-ignore');
   });
@@ -103,7 +103,7 @@ describe('pin safety', () => {
   it('prints a unified diff and writes nothing with dryRun', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imagedrift-pin-dry-'));
     writeFileSync(join(dir, 'pod.yaml'), POD);
-    const report = await pinPaths([dir], { policy, style: 'tag-digest', upgradeLatest: false, propose: fakePropose, dryRun: true });
+    const report = await pinPaths([dir], { policy, style: 'tag-digest', keepTag: true, propose: fakePropose, dryRun: true });
     expect(report.files[0]?.diff).toContain('-    - {name: a, image: nginx:latest}\n+    - {name: a, image: nginx:latest@sha256:');
     expect(readFileSync(join(dir, 'pod.yaml'), 'utf8')).toBe(POD);
   });

@@ -195,7 +195,7 @@ describe('rule ids', () => {
 
 describe('bad policy files: every problem at its line and column', () => {
   it.each([
-    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides']],
+    ['unknown top-level key', 'rules: {}\nsidecar:\n  images: []\n', ['p.yaml:2:1: sidecar: unknown key `sidecar` (did you mean `sidecars`?); expected one of: extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny']],
     ['unknown rule id', 'rules:\n  latest-tag: error\n  latst-tag: error\n', ['p.yaml:3:3: rules.latst-tag: unknown rule `latst-tag` (did you mean `latest-tag`?)']],
     ['bad severity', 'rules:\n  mutable-tag: { severity: critical }\n', ['p.yaml:2:28: rules.mutable-tag.severity: expected a severity (error, warning, note, off), got "critical"']],
     ['bad shorthand severity', 'rules:\n  missing-tag: 3\n', ['p.yaml:2:16: rules.missing-tag: expected a severity (error, warning, note, off), got number 3']],
@@ -204,9 +204,9 @@ describe('bad policy files: every problem at its line and column', () => {
     ['empty rule setting', 'rules:\n  mutable-tag: {}\n', ['p.yaml:2:16: rules.mutable-tag: give `severity`, `sidecarSeverity` or both']],
     ['list expected', 'registries:\n  allow: docker.io/library/*\n', ['p.yaml:2:10: registries.allow: expected a list, got "docker.io/library/*"']],
     ['extends of the wrong type', 'extends: 3\n', ['p.yaml:1:10: extends: expected a policy name (`default`, `strict`), a path, or a list of them, got number 3']],
-    ['a mapping expected', '- rules\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a list, not a mapping of policy keys (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides)']],
-    ['a single value, never quoted', 'https://ci:hunter2@github.com\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a single value, not a mapping of policy keys (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides)']],
-    ['a mapping of no policy key, never quoted', 'root:$6$hunter2:19000:0:99999:7:::\n', ['p.yaml:1:1: not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides)']],
+    ['a mapping expected', '- rules\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a list, not a mapping of policy keys (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']],
+    ['a single value, never quoted', 'https://ci:hunter2@github.com\n', ['p.yaml:1:1: not an imagedrift policy: its top level is a single value, not a mapping of policy keys (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']],
+    ['a mapping of no policy key, never quoted', 'root:$6$hunter2:19000:0:99999:7:::\n', ['p.yaml:1:1: not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']],
     [
       'exception without reason and expiry',
       'exceptions:\n  - rule: latest-tag\n',
@@ -340,7 +340,7 @@ describe('what extends may read', () => {
       'broken.yaml': `key: [${SECRET}\n`,
     });
     expect(loadIn(dir, 'a.yaml')).toEqual(['a.yaml:1:10: extends: `./creds.yaml` (creds.yaml) is not an imagedrift policy: its top level is not a mapping of policy keys']);
-    expect(loadIn(dir, 'b.yaml')).toEqual(['b.yaml:1:10: extends: `./env.yaml` (env.yaml) is not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides)']);
+    expect(loadIn(dir, 'b.yaml')).toEqual(['b.yaml:1:10: extends: `./env.yaml` (env.yaml) is not an imagedrift policy: none of its top-level keys is a policy key (extends, rules, sidecars, tags, registries, exceptions, sources, paths, overrides, pin, deny)']);
     expect(loadIn(dir, 'c.yaml')).toEqual(['c.yaml:1:10: extends: `./broken.yaml` (broken.yaml) is not an imagedrift policy: it is not valid YAML']);
   });
 

@@ -1,7 +1,7 @@
 // Unit: semver tag parsing, findVersionTag (specificity, early stop, concurrency, limits) and newerVersions.
 
 import { describe, expect, it } from 'vitest';
-import { findVersionTag, newerVersions, parseVersionTag, versionTagSuffix } from '../../src/resolve/version-tags.js';
+import { findVersionTag, newerVersions, parseVersionTag, upgradeCandidates, versionTagSuffix } from '../../src/resolve/version-tags.js';
 
 const D = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
 
@@ -115,5 +115,30 @@ describe('newerVersions', () => {
       minor: '1.26.0-alpine',
     });
     expect(newerVersions(tags, 'latest')).toEqual({});
+  });
+});
+
+describe('upgradeCandidates', () => {
+  const tags = ['1.2.2', '1.2.3', '1.2.4', 'v1.2.4', '1.2.10', '1.2.11-rc.1', '1.3.0', '1.3.1-beta2', '1.4.0-alpine', '2.0.0', '2.1.0-rc1', '2.1', 'latest', '1.2.12-alpine', '1.2.4-alpine'];
+
+  it('lists the releases above the current one at each level, newest first, without pre-releases', () => {
+    expect(upgradeCandidates(tags, '1.2.3', 'patch')).toEqual(['1.2.10', '1.2.4']);
+    expect(upgradeCandidates(tags, '1.2.3', 'minor')).toEqual(['1.3.0', '1.2.10', '1.2.4']);
+    expect(upgradeCandidates(tags, '1.2.3', 'major')).toEqual(['2.0.0', '1.3.0', '1.2.10', '1.2.4']);
+    expect(upgradeCandidates(tags, '2.0.0', 'major')).toEqual([]);
+  });
+
+  it('takes the current spelling when both exist, and keeps variants apart', () => {
+    expect(upgradeCandidates(tags, 'v1.2.3', 'patch')).toEqual(['1.2.10', 'v1.2.4']);
+    expect(upgradeCandidates(tags, '1.2.3-alpine', 'minor')).toEqual(['1.4.0-alpine', '1.2.12-alpine', '1.2.4-alpine']);
+  });
+
+  it('counts pre-releases when asked, ordered below their release', () => {
+    expect(upgradeCandidates(tags, '1.2.3', 'patch', { prerelease: true })).toEqual(['1.2.11-rc.1', '1.2.10', '1.2.4']);
+    expect(upgradeCandidates(tags, '1.2.3', 'major', { prerelease: true })).toEqual(['2.1.0-rc1', '2.0.0', '1.3.1-beta2', '1.3.0', '1.2.11-rc.1', '1.2.10', '1.2.4']);
+  });
+
+  it('gives nothing for a tag that is not an exact version', () => {
+    for (const current of ['latest', '1.2', 'v1', 'stable']) expect(upgradeCandidates(tags, current, 'major'), current).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 ARG BASE=node:20.11.1@sha256:9e977f5923cf0d836173685209a53830d631b285da28e51188336a07b61dd9d9
-ARG TOOLS="alpine:latest@sha256:c9ef5b1f0b442255774ae31a839ff48ce1206a606a97052db8b4a13ae153fb7c"
+ARG TOOLS="alpine:1.0.0@sha256:c9ef5b1f0b442255774ae31a839ff48ce1206a606a97052db8b4a13ae153fb7c"
 FROM ${BASE} AS build
 COPY --from=busybox:1.36.1@sha256:4b0bf88b0b89e7db0c7cc80f6b4e4bf28c83c203aa37b5b56a9d0cfbdd6abb29 /bin/sh /bin/sh
 RUN --mount=type=bind,from=$TOOLS,source=/etc,target=/x true

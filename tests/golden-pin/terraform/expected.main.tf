@@ -13,7 +13,7 @@ resource "aws_ecs_task_definition" "app" {
 resource "aws_ecs_task_definition" "heredoc" {
   family                = "heredoc"
   container_definitions = <<EOF
-[{"name": "app", "image": "busybox:latest@sha256:de68ccc327e508f44a3a150fc877a442581bb03dd53e24b418fbc425ece79d52"}]
+[{"name": "app", "image": "busybox:1.0.0@sha256:de68ccc327e508f44a3a150fc877a442581bb03dd53e24b418fbc425ece79d52"}]
 EOF
 }
 
