@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
 
 /** The inputs action.yml declares, as the runner passes them. */
 export interface ActionInputs {
+  command: 'scan' | 'pr';
+  /** For `pr`: the API token (the input defaults to the workflow's github.token). */
+  token?: string;
   paths: string[];
   policy?: string;
   failOn: string;
@@ -48,7 +51,12 @@ export function readInputs(env: NodeJS.ProcessEnv): ActionInputs {
   const policy = input(env, 'policy');
   const changedSince = input(env, 'changed-since');
   const sarifFile = input(env, 'sarif-file');
+  const command = input(env, 'command') || 'scan';
+  if (command !== 'scan' && command !== 'pr') throw new Error(`input command: expected scan or pr, got ${JSON.stringify(command)}`);
+  const token = input(env, 'token');
   return {
+    command,
+    ...(token !== '' ? { token } : {}),
     paths: paths.length > 0 ? paths : ['.'],
     ...(policy !== '' ? { policy } : {}),
     failOn: input(env, 'fail-on') || 'error',
@@ -73,6 +81,13 @@ export function scanArguments(inputs: ActionInputs, reports: { json: string; mar
   return [...args, ...inputs.args, '--', ...inputs.paths];
 }
 
+/** `imagedrift pr`'s arguments for these inputs (its own options come in `args`). */
+export function prArguments(inputs: ActionInputs): string[] {
+  const args = ['pr'];
+  if (inputs.policy !== undefined) args.push('--policy', inputs.policy);
+  return [...args, ...inputs.args, '--', ...inputs.paths];
+}
+
 /** One step output in the runner's file format; a value over several lines uses a heredoc. */
 export function outputLine(name: string, value: string): string {
   if (!/[\r\n]/.test(value)) return `${name}=${value}\n`;
@@ -94,6 +109,15 @@ export function runAction(env: NodeJS.ProcessEnv = process.env): number {
   } catch (err) {
     process.stdout.write(`::error title=imagedrift::${(err as Error).message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
     return 2;
+  }
+  if (inputs.command === 'pr') {
+    const cwd = resolve(env.GITHUB_WORKSPACE ?? process.cwd(), inputs.workingDirectory);
+    // The token reaches imagedrift in the environment, never on a command line.
+    const childEnv = inputs.token !== undefined ? { ...env, GITHUB_TOKEN: inputs.token } : env;
+    const run = spawnSync(process.execPath, [cliPath(), ...prArguments(inputs)], { cwd, env: childEnv, stdio: 'inherit' });
+    const code = run.status ?? 2;
+    if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, outputLine('exit-code', String(code)));
+    return code;
   }
   const reports = mkdtempSync(join(tmpdir(), 'imagedrift-action-'));
   try {

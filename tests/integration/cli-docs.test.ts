@@ -96,28 +96,32 @@ describe('README: Autofix pull requests', () => {
     for (const option of options) expect(help, option).toContain(option);
   }
 
-  it('has a scheduled and on-demand GitHub workflow with the permissions pr needs, running the CLI as it is', () => {
+  it('has a scheduled and on-demand GitHub workflow with the permissions pr needs, running the Action as it is', () => {
     const blocks = yamlBlocks(section('Autofix pull requests'));
     expect(blocks).toHaveLength(2);
     for (const block of blocks) expect(parseAllDocuments(block).flatMap((doc) => doc.errors.map((e) => e.message))).toEqual([]);
-    const workflow = parse(blocks[0] ?? '') as { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Array<{ run?: string; env?: Record<string, string> }> }> };
+    expect(workflowErrors('README.md', blocks[0] ?? '')).toEqual([]);
+    const workflow = parse(blocks[0] ?? '') as { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Record<string, { steps: Array<{ uses?: string; with?: Record<string, string> }> }> };
     expect(Object.keys(workflow.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     expect(workflow.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
     const steps = Object.values(workflow.jobs)[0]?.steps ?? [];
-    const install = steps.findIndex((step) => step.run === 'npm install --global imagedrift');
-    const pr = steps.findIndex((step) => step.run?.startsWith('npx imagedrift pr'));
-    expect(install).toBeGreaterThanOrEqual(0);
-    expect(pr).toBeGreaterThan(install);
-    expect(steps[pr]?.env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
-    expectKnownOptions(steps[pr]!.run!);
+    const checkout = steps.findIndex((step) => step.uses?.startsWith('actions/checkout@'));
+    const pr = steps.findIndex((step) => step.uses?.startsWith('imagedrift/imagedrift@'));
+    expect(checkout).toBeGreaterThanOrEqual(0);
+    expect(pr).toBeGreaterThan(checkout);
+    expect(steps[pr]?.with?.command).toBe('pr');
+    // Every input it gives is one action.yml declares.
+    const declared = Object.keys((parse(readFileSync(join(root, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+    for (const name of Object.keys(steps[pr]?.with ?? {})) expect(declared, name).toContain(name);
+    expectKnownOptions(`imagedrift pr ${steps[pr]?.with?.args ?? ''}`);
   });
 
   it('has the GitLab equivalent', () => {
     const gitlab = parse(yamlBlocks(section('Autofix pull requests'))[1] ?? '') as Record<string, { script: string[]; rules: Array<{ if: string }> }>;
     const job = Object.values(gitlab)[0]!;
     expect(job.rules.map((rule) => rule.if)).toEqual(['$CI_PIPELINE_SOURCE == "schedule"', '$CI_PIPELINE_SOURCE == "web"']);
-    expect(job.script[0]).toBe('npm install --global imagedrift');
-    expect(job.script[1]).toMatch(/^npx imagedrift pr /);
+    expect(job.script[0]).toMatch(/^npm install --global \S*imagedrift\S*$/);
+    expect(job.script[1]).toMatch(/^imagedrift pr /);
     expectKnownOptions(job.script[1]!);
   });
 

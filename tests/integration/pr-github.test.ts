@@ -220,6 +220,31 @@ describe('imagedrift pr (GitHub)', () => {
     expect(offline.stdout).toContain('commit message:\n  fix(images): pin 2 image references');
   }, 60_000);
 
+  it('runs through the GitHub Action (command: pr), with the token input as the only credential', async () => {
+    const { repo, env } = await setup();
+    await withApi(repo, env, async (api, runEnv) => {
+      const output = join(mkdtempSync(join(tmpdir(), 'imagedrift-action-out-')), 'output');
+      writeFileSync(output, '');
+      const { GITHUB_TOKEN: _unused, ...withoutToken } = runEnv;
+      // The runner passes every input, defaults included; the token comes from the `token` input.
+      const inputs = { INPUT_COMMAND: 'pr', INPUT_TOKEN: TOKEN, INPUT_ARGS: '--label dependencies', INPUT_PATHS: '.', 'INPUT_FAIL-ON': 'error', INPUT_SUMMARY: 'true', INPUT_ANNOTATIONS: 'true', 'INPUT_SARIF-FILE': 'imagedrift.sarif', INPUT_POLICY: '', 'INPUT_CHANGED-SINCE': '', 'INPUT_WORKING-DIRECTORY': '' };
+      const run = await new Promise<Run>((done) => {
+        const child = spawn(process.execPath, [join(root, 'dist', 'bundle', 'action.cjs')], { cwd: repo.work, env: { ...withoutToken, ...inputs, GITHUB_WORKSPACE: repo.work, GITHUB_OUTPUT: output, NO_COLOR: '1', XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'imagedrift-xdg-')) } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => done({ code, stdout, stderr }));
+      });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(readFileSync(output, 'utf8')).toBe('exit-code=0\n');
+      const opened = api.calls.filter((call) => call.method === 'POST' && call.path === '/repos/acme/shop/pulls');
+      expect(opened).toHaveLength(1);
+      expect(repo.tip('imagedrift/pin')).toBeDefined();
+      expectNoLeak(repo, run);
+    });
+  }, 60_000);
+
   it('refuses a dirty working tree, the default branch, and a pull request it did not open', async () => {
     const { repo, env } = await setup();
     await withApi(repo, env, async (api, runEnv) => {
