@@ -3,21 +3,23 @@
 // The command and its options are defined up front; the audit itself (src/audit, the AWS SDK) is
 // loaded when the action runs.
 import { isatty } from 'node:tty';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AuditStats } from '../audit/judge.js';
+import { PROGRESS_MODES } from '../audit/progress.js';
+import type { ProgressMode } from '../audit/progress.js';
 import type { ScanResult } from '../core/types.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
-import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
-import { summaryLine } from '../report/text.js';
+import { FORMAT_NAMES } from '../report/index.js';
+import { summaryLine } from '../report/summary.js';
 import type { EcsSnapshot } from '../sources/ecs-live.js';
-import { ExitCode, FAIL_ON, getExitCode } from './exit-codes.js';
+import { ExitCode, FAIL_ON } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { oneOf } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
+import { addReportOptions, applyBaseline, reportContext, reportExitCode } from './report-options.js';
+import type { ReportFlags } from './report-options.js';
 import { VERSION } from './version.js';
 
 /**
@@ -39,7 +41,8 @@ export function silenceSdkNodeVersionWarning(): void {
 
 silenceSdkNodeVersionWarning();
 
-interface AuditFlags {
+interface AuditFlags extends ReportFlags {
+  progress: ProgressMode;
   region: string[];
   cluster: string[];
   service: string[];
@@ -73,16 +76,9 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
 }
 
-/** The text report's last line, in the audit's terms (services and tasks, not files). */
-export function auditSummaryLine(result: ScanResult, stats: AuditStats): string {
-  const { bySeverity } = result.summary;
-  const total = bySeverity.error + bySeverity.warning + bySeverity.note;
-  const counts = `${plural(bySeverity.error, 'error')}, ${plural(bySeverity.warning, 'warning')}, ${plural(bySeverity.note, 'note')}`;
-  const groups = stats.taskGroups > 0 ? ` and ${plural(stats.taskGroups, 'standalone task group')}` : '';
-  const where = `${plural(stats.clusters, 'cluster')}, ${plural(stats.regions, 'region')}, ${plural(stats.accounts, 'account')}`;
-  const when = stats.serverTime !== undefined ? `, as of ${stats.serverTime} (AWS time)` : '';
-  const incomplete = result.errors.length > 0 ? `; incomplete: ${plural(result.errors.length, 'scope')} not read` : '';
-  return `${plural(total, 'finding')} (${counts}) in ${plural(stats.services, 'service')}${groups} (${plural(stats.tasks, 'task')}, ${plural(stats.references, 'image reference')}) across ${where}${when}${incomplete}`;
+/** The reports' last line, in the audit's terms: the services with findings (of how many), then what was audited. */
+export function auditSummaryLine(result: ScanResult, _stats?: AuditStats): string {
+  return summaryLine(result);
 }
 
 function fail(message: string, code: ExitCode): void {
@@ -117,7 +113,7 @@ async function run(flags: AuditFlags): Promise<void> {
     const regions = flags.region.length > 0 ? flags.region : [await defaultRegion(flags.profile)].filter((r): r is string => r !== undefined);
     if (regions.length === 0) throw new UsageError('no region: pass --region (repeatable), or set AWS_REGION or a region in your AWS profile');
     const { progressDisplay } = await import('../audit/progress.js');
-    const progress = progressDisplay(process.stderr);
+    const progress = progressDisplay(process.stderr, { mode: flags.progress });
     try {
       snapshot = await collectLiveSnapshot({
         regions,
@@ -141,37 +137,18 @@ async function run(flags: AuditFlags): Promise<void> {
   }
 
   // Exceptions expire on AWS's calendar (the snapshot's server time), unless --now says otherwise.
-  const { result, stats } = auditResult(snapshot, policy, { now: flags.now ?? snapshotDate(snapshot) });
-  const ctx = { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy };
-  // Every format from the same result, as `scan` writes them; the text report ends with the
-  // audit's own summary line (services and tasks, not files).
-  writeOutputs(
-    result,
-    outputs.filter((spec) => spec.format !== 'text'),
-    ctx,
-    (text) => process.stdout.write(text),
-  );
-  for (const spec of outputs.filter((o) => o.format === 'text')) {
-    let report = REPORTERS.text(result, { ...ctx, color: ctx.color && spec.file === undefined && ctx.stdoutIsTty });
-    const generic = `${summaryLine(result)}\n`;
-    if (report.endsWith(generic)) report = `${report.slice(0, -generic.length)}${auditSummaryLine(result, stats)}\n`;
-    if (spec.file === undefined) {
-      process.stdout.write(report);
-      continue;
-    }
-    try {
-      mkdirSync(dirname(resolve(spec.file)), { recursive: true });
-      writeFileSync(spec.file, report);
-    } catch (err) {
-      throw new UsageError(`${spec.file}: cannot write the text report: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  }
+  const now = flags.now ?? snapshotDate(snapshot);
+  const judged = auditResult(snapshot, policy, { now });
+  const result = await applyBaseline(judged.result, flags, { policy, now });
+  const ctx = { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy, ...reportContext(flags) };
+  // Every format from the same result, as `scan` writes them; the summary line speaks of services, not files.
+  writeOutputs(result, outputs, ctx, (text) => process.stdout.write(text));
   if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${plural(result.errors.length, 'scope')} could not be read (see the audit-incomplete findings)\n`);
-  process.exitCode = getExitCode(result, flags.failOn);
+  process.exitCode = reportExitCode(result, flags, flags.failOn);
 }
 
 function ecsCommand(): Command {
-  return new Command('ecs')
+  const command = new Command('ecs')
     .description('Audit what really runs in Amazon ECS (task definitions in use, the digests their tasks run) against the policy and what the registries serve now.')
     .addOption(new Option('--region <region>', 'AWS region to audit; repeatable').argParser(collect).default([], 'AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region'))
     .addOption(new Option('--cluster <glob>', 'only clusters whose name matches; repeatable').argParser(collect).default([], 'all'))
@@ -189,6 +166,8 @@ function ecsCommand(): Command {
     .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (default: the date on AWS's clock)").argParser(parseDate))
     .addOption(new Option('--concurrency <n>', 'clusters and registry look-ups in flight at a time').argParser(positiveInt).default(4))
     .option('--no-color', 'never colour the output')
+    .addOption(new Option('--progress <mode>', 'progress on stderr: auto (tty on a terminal, else plain), tty (one line redrawn), plain (a line every 10 s, for CI logs), none').argParser(oneOf(PROGRESS_MODES)).default('auto'));
+  return addReportOptions(command, { groupBy: 'image' })
     .addHelpText(
       'after',
       `
@@ -200,6 +179,8 @@ Examples:
   $ imagedrift audit ecs --snapshot tonight.json --format json -o findings.json
   $ imagedrift audit ecs --format text --format markdown=audit.md --format sarif=audit.sarif
   $ imagedrift audit ecs --from-snapshot tonight.json          re-judge offline
+  $ imagedrift audit ecs --baseline last-night.json --new-only  fail only on new drift
+  $ imagedrift audit ecs --format html=audit.html --group-by rule
 
 Findings: the file rules (latest-tag, mutable-tag, … with sidecar roles) on the task definitions
 in use, and fleet-drift, tag-moved-since-deploy, version-consistency-disabled,

@@ -37,7 +37,9 @@ describe('imagedrift scan (CLI)', () => {
       image: { raw: 'public.ecr.aws/aws-observability/aws-otel-collector:latest', registry: 'public.ecr.aws', repository: 'aws-observability/aws-otel-collector', tag: 'latest' },
       container: { name: 'aws-otel-collector', role: 'sidecar', roleReason: 'known sidecar image' },
       workload: { kind: 'TaskDefinition', name: 'checkout-api' },
+      identity: sidecar.identity,
     });
+    expect(sidecar.identity).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('honours --fail-on', () => {
