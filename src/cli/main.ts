@@ -1,13 +1,15 @@
 // The imagedrift command line.
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.js';
+import { diffCommand } from './diff.js';
 import { ExitCode } from './exit-codes.js';
+import { mergeCommand } from './merge.js';
 import { pinCommand } from './pin.js';
 import { scanCommand } from './scan.js';
 import { VERSION } from './version.js';
 
 export function program(): Command {
-  const commands = [scanCommand(), pinCommand(), auditCommand()];
+  const commands = [scanCommand(), pinCommand(), auditCommand(), diffCommand(), mergeCommand()];
   // addCommand() does not pass on settings: every command reports usage errors the same way.
   for (const command of commands) command.showHelpAfterError().exitOverride();
   const main = new Command('imagedrift')
@@ -21,7 +23,9 @@ Examples:
   $ imagedrift scan --format json -o results.json deploy/
   $ imagedrift scan --resolve deploy/               propose pinned digests
   $ imagedrift pin --dry-run deploy/                show the pinning diff
-  $ imagedrift audit ecs --region us-east-1         what really runs in ECS`,
+  $ imagedrift audit ecs --region us-east-1         what really runs in ECS
+  $ imagedrift diff last-night.json tonight.json    what changed since last night
+  $ imagedrift merge shards/ --snapshot fleet.json  combine a sharded audit`,
     )
     .showHelpAfterError()
     .exitOverride();

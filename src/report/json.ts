@@ -57,7 +57,7 @@ export function withIdentities(findings: ScanResult['findings'], relativePath: R
   };
 }
 
-export function* jsonChunks(result: ScanResult, { version, relativePath }: Pick<ReportContext, 'version' | 'relativePath'>): Generator<string> {
+export function* jsonChunks(result: ScanResult, { version, relativePath, history }: Pick<ReportContext, 'version' | 'relativePath' | 'history'>): Generator<string> {
   const fields: Array<[string, unknown]> = [
     ['schema', JSON_SCHEMA_ID],
     ['tool', { name: 'imagedrift', version }],
@@ -67,6 +67,8 @@ export function* jsonChunks(result: ScanResult, { version, relativePath }: Pick<
     ['summary', result.summary],
   ];
   const { baseline, live } = result;
+  // `diff --history`: the counts per night, oldest first.
+  if (history !== undefined) fields.push(['history', history]);
   const extra: Array<[string, Array<[string, unknown]>]> = [];
   if (baseline !== undefined) {
     extra.push([

@@ -171,6 +171,11 @@ function notScanned(result: ScanResult, ctx: ReportContext): string[] {
 export const markdown: Reporter = (result, ctx) => {
   const unit = result.live?.unit ?? 'file';
   const head = ['## imagedrift', '', ...summaryTable(result), '', escapeCell(summaryLine(result)), ''];
+  if (ctx.history !== undefined && ctx.history.length > 0) {
+    head.push('| night | errors | warnings | notes | floating | drift | new | fixed |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const p of ctx.history) head.push(`| ${code(p.asOf ?? p.label)} | ${[p.errors, p.warnings, p.notes, p.floating, p.drift, p.new, p.fixed].map((n) => n.toLocaleString('en-US')).join(' | ')} |`);
+    head.push('');
+  }
   if (result.findings.length === 0 && (result.baseline === undefined || result.baseline.fixed.length === 0)) head.push('No findings.', '');
   head.push(...sidecarCallout(result.findings));
   const b = result.baseline;

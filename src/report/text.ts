@@ -115,10 +115,18 @@ function deployLines(result: ScanResult, unit: string): string[] {
   return lines;
 }
 
+/** `diff --history`: one line per night, oldest first. */
+export function historyLines(history: ReportContext['history']): string[] {
+  if (history === undefined || history.length === 0) return [];
+  const rows = [['night', 'errors', 'warnings', 'notes', 'floating', 'drift', 'new', 'fixed'], ...history.map((p) => [p.asOf ?? p.label, p.errors, p.warnings, p.notes, p.floating, p.drift, p.new, p.fixed].map((v) => (typeof v === 'number' ? v.toLocaleString('en-US') : displayText(v))))];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+}
+
 export const text: Reporter = (result, ctx) => {
   const style: Style = { color: ctx.color };
   const unit = result.live?.unit ?? 'file';
-  const lines: string[] = [];
+  const lines: string[] = [...historyLines(ctx.history)];
   if (ctx.changesOnly === true && result.baseline !== undefined) {
     const b = result.baseline;
     const fresh = [...only(result.findings, (f) => f.baseline === 'new')];

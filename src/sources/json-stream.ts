@@ -130,8 +130,10 @@ export class JsonStreamReader {
       }
       if (this.finished) throw this.error('unexpected text after the end of the document', i);
       if (!this.started) {
-        if (b === 0xef && chunk[i + 1] === 0xbb && chunk[i + 2] === 0xbf) {
-          i += 3;
+        // A UTF-8 byte order mark (its bytes may come in separate chunks).
+        const at = this.offset + i;
+        if ((at === 0 && b === 0xef) || (at === 1 && b === 0xbb) || (at === 2 && b === 0xbf)) {
+          i++;
           continue;
         }
         if (b !== OPEN_OBJECT) throw this.error('not a JSON object', i);
