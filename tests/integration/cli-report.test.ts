@@ -76,7 +76,7 @@ describe('imagedrift scan outputs (CLI)', () => {
     expect(sameFile.stderr).toBe('imagedrift: ./x.out: both the sarif and the markdown report would be written there\n');
     const unknown = cli(['scan', '--format', 'xml=x.xml', 'ecs'], dir);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("option '-f, --format <format[=file]>' argument 'xml=x.xml' is invalid. expected one of text, json, sarif, github, markdown");
+    expect(unknown.stderr).toContain("option '-f, --format <format[=file]>' argument 'xml=x.xml' is invalid. expected one of text, json, sarif, github, markdown, html");
     const stray = cli(['scan', '--format', 'sarif=a.sarif', '--output', 'b.txt', 'ecs'], dir);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toBe('imagedrift: --output has no report to write: every --format already names its file\n');
