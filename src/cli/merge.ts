@@ -93,7 +93,7 @@ async function run(paths: string[], flags: MergeFlags): Promise<void> {
     const ctx = { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy, ...reportContext(flags) };
     writeOutputs(result, outputs, ctx, (text) => process.stdout.write(text));
     const missing = outcome.missing.length > 0 ? `; missing: ${outcome.missing.join(', ')}` : '';
-    process.stderr.write(`imagedrift: merged ${outcome.shards.length} shard${outcome.shards.length === 1 ? '' : 's'} (${outcome.clusters} clusters)${flags.snapshot !== undefined ? ` into ${displayText(flags.snapshot)}` : ''}${missing}\n`);
+    process.stderr.write(`imagedrift: merged ${outcome.shards.length} shard${outcome.shards.length === 1 ? '' : 's'} (${outcome.clusters} cluster${outcome.clusters === 1 ? '' : 's'})${flags.snapshot !== undefined ? ` into ${displayText(flags.snapshot)}` : ''}${missing}\n`);
     if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${result.errors.length} scope${result.errors.length === 1 ? '' : 's'} could not be read (see the audit-incomplete findings)\n`);
     process.exitCode = reportExitCode(result, flags, flags.failOn);
   } finally {

@@ -41,6 +41,8 @@ interface Frame {
   expectKey: boolean;
   /** Elements or members are items (the container is split). */
   split: boolean;
+  /** What was captured in a walked (not split) container: its other members, kept. */
+  value: Record<string, unknown> | unknown[] | undefined;
 }
 
 const QUOTE = 0x22;
@@ -138,7 +140,7 @@ export class JsonStreamReader {
         }
         if (b !== OPEN_OBJECT) throw this.error('not a JSON object', i);
         this.started = true;
-        this.stack.push({ type: 'object', path: [], key: undefined, index: 0, expectKey: true, split: false });
+        this.stack.push({ type: 'object', path: [], key: undefined, index: 0, expectKey: true, split: false, value: this.top });
         i++;
         continue;
       }
@@ -150,8 +152,9 @@ export class JsonStreamReader {
         continue;
       }
       if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-        this.stack.pop();
+        const closed = this.stack.pop()!;
         if (this.stack.length === 0) this.finished = true;
+        else if (!closed.split && closed.value !== undefined) this.keep(this.stack.at(-1)!, closed.value);
         i++;
         continue;
       }
@@ -174,7 +177,7 @@ export class JsonStreamReader {
       const split = this.options.split.some((pattern) => matches(path, pattern));
       const onTheWay = this.options.split.some((pattern) => isPrefix(path, pattern));
       if ((split || onTheWay) && (b === OPEN_OBJECT || b === OPEN_ARRAY) && !frame.split) {
-        this.stack.push({ type: b === OPEN_OBJECT ? 'object' : 'array', path, key: undefined, index: 0, expectKey: b === OPEN_OBJECT, split });
+        this.stack.push({ type: b === OPEN_OBJECT ? 'object' : 'array', path, key: undefined, index: 0, expectKey: b === OPEN_OBJECT, split, value: split ? undefined : b === OPEN_OBJECT ? {} : [] });
         i++;
         continue;
       }
@@ -279,13 +282,15 @@ export class JsonStreamReader {
       throw new JsonStreamError(`not JSON near byte ${this.offset}: ${err instanceof Error ? err.message : String(err)}`);
     }
     const frame = this.stack.at(-1)!;
-    if (frame.split) {
-      this.options.onItem(frame.path.join('.'), frame.type === 'object' ? frame.key! : frame.index, value);
-    } else if (this.stack.length === 1) {
-      this.top[frame.key!] = value;
-    }
-    // A captured value inside a walked (not split) container below the top is not kept: only
-    // containers on the way to a split one are walked, and their other members are dropped.
+    if (frame.split) this.options.onItem(frame.path.join('.'), frame.type === 'object' ? frame.key! : frame.index, value);
+    else this.keep(frame, value);
+  }
+
+  /** A value of a walked container (on the way to a split one): kept in it, as JSON.parse would. */
+  private keep(frame: Frame, value: unknown): void {
+    if (frame.value === undefined) return;
+    if (Array.isArray(frame.value)) frame.value[frame.index] = value;
+    else frame.value[frame.key!] = value;
   }
 
   end(): Record<string, unknown> {
