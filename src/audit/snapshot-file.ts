@@ -1,16 +1,17 @@
 // Reading and writing `imagedrift.snapshot/v1` files (`audit ecs --snapshot` / `--from-snapshot`).
 // A file that is not a snapshot is refused with the reason, before anything is judged.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { streamJsonFile } from '../sources/json-stream.js';
+import { compactWorkload } from '../core/inventory.js';
 import type { InventoryWorkload, LiveAudit } from '../core/inventory.js';
 import type { ScanResult } from '../core/types.js';
 import { writeFileAtomic } from '../fix/atomic-write.js';
 import type { Policy } from '../policy/types.js';
 import { FindingStore } from '../scan/finding-store.js';
-import { emptySummary, summarise } from '../scan/scan.js';
+import { countFindings, emptySummary } from '../scan/scan.js';
 import { SNAPSHOT_SCHEMA } from '../sources/ecs-live.js';
 import type {
   EcsSnapshot,
@@ -19,7 +20,9 @@ import type {
   SnapshotImage,
   SnapshotIncomplete,
   SnapshotRepository,
+  SnapshotService,
   SnapshotServiceRevision,
+  SnapshotTask,
   SnapshotTaskDefinition,
 } from '../sources/ecs-live.js';
 import { auditResult, auditScope, snapshotDate } from './judge.js';
@@ -105,6 +108,10 @@ export interface JudgedFile {
 
 const BIG_SECTIONS = [['clusters'], ['taskDefinitions'], ['serviceRevisions']] as const;
 
+/** Findings held in memory, and bytes read back at a time, for a fleet's findings (see judgeSnapshotFile). */
+export const FLEET_SPILL_LIMIT = 256;
+export const FLEET_READ_CHUNK = 64 * 1024;
+
 function streamProblem(file: string, err: unknown): SnapshotFileError {
   if (err instanceof SnapshotFileError) return err;
   const code = (err as NodeJS.ErrnoException).code;
@@ -120,6 +127,16 @@ function streamProblem(file: string, err: unknown): SnapshotFileError {
  * scopes and expired exceptions. Findings beyond a few thousand wait in a temporary file.
  */
 export function judgeSnapshotFile(file: string, policy: Policy, options: { now?: string; onCluster?: (done: number) => void } = {}): JudgedFile {
+  // Task definitions and service revisions are kept with only what judging reads, their strings
+  // shared (a fleet repeats the same images and digests thousands of times).
+  const strings = new Map<string, string>();
+  const share = (value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const known = strings.get(value);
+    if (known !== undefined) return known;
+    strings.set(value, value);
+    return value;
+  };
   const taskDefinitions: Record<string, SnapshotTaskDefinition> = {};
   const serviceRevisions: Record<string, SnapshotServiceRevision> = {};
   let clusterCount = 0;
@@ -127,48 +144,81 @@ export function judgeSnapshotFile(file: string, policy: Policy, options: { now?:
   try {
     head = streamJsonFile(file, {
       split: BIG_SECTIONS,
+      skip: [['clusters']],
       onItem: (path, key, value) => {
-        if (path === 'clusters') clusterCount += 1;
-        else if (path === 'taskDefinitions') taskDefinitions[key as string] = value as SnapshotTaskDefinition;
-        else if (path === 'serviceRevisions') serviceRevisions[key as string] = value as SnapshotServiceRevision;
+        if (path === 'taskDefinitions') taskDefinitions[key as string] = compactTaskDefinition(value as SnapshotTaskDefinition, share);
+        else if (path === 'serviceRevisions') serviceRevisions[key as string] = compactRevision(value as SnapshotServiceRevision, share);
       },
     });
   } catch (err) {
     throw streamProblem(file, err);
   }
-  const skeleton = { ...head, clusters: [], taskDefinitions, serviceRevisions } as unknown as EcsSnapshot;
-  const problem = snapshotProblem(skeleton);
+  const skeleton = { ...head, clusters: [], taskDefinitions: {}, serviceRevisions: {} } as unknown as EcsSnapshot;
+  const problem = snapshotProblem({ ...skeleton, taskDefinitions });
   if (problem !== undefined) throw new SnapshotFileError(`${file}: not an imagedrift ECS snapshot: ${problem}`);
   const now = options.now ?? snapshotDate(skeleton);
 
-  const findings = new FindingStore();
+  // A fleet's findings are a hundred thousand: few are held before they go to the temporary file,
+  // and each report reads them back in small chunks, so what is read dies young in V8's new space
+  // instead of piling up in the old one (a 1 MB chunk and its lines outlive several scavenges).
+  const findings = new FindingStore(FLEET_SPILL_LIMIT, FLEET_READ_CHUNK);
   const inventory: InventoryWorkload[] = [];
+  const summary = emptySummary();
   const accounts = new Set((skeleton.accounts ?? []).map((a) => a.accountId));
   const totals = { services: 0, taskGroups: 0, tasks: 0, references: 0 };
-  let done = 0;
   let invalid: string | undefined;
-  const judgeCluster = (cluster: SnapshotCluster, index: number) => {
+  // A cluster of hundreds of services is judged a service at a time, each read on its own: what
+  // is parsed dies young in V8's new space instead of piling up in the old one.
+  const judgeUnits = (head: SnapshotCluster, services: SnapshotCluster['services'], standaloneTasks: SnapshotCluster['standaloneTasks'], where: string) => {
+    const cluster: SnapshotCluster = { arn: head.arn, name: head.name, region: head.region, accountId: head.accountId, services, standaloneTasks };
     const check = snapshotProblem({ ...skeleton, clusters: [cluster], taskDefinitions: {}, serviceRevisions: {} });
     if (check !== undefined) {
-      invalid ??= check.replace('clusters[0]', `clusters[${index}]`);
+      invalid ??= check.replace('clusters[0]', where);
       return;
     }
     if (cluster.accountId) accounts.add(cluster.accountId);
-    const part = auditResult({ ...skeleton, clusters: [cluster], incomplete: [] }, policy, { now });
-    findings.push(...part.result.findings.filter((f) => f.ruleId !== 'expired-exception'));
-    inventory.push(...part.result.live.inventory);
+    const part = auditResult({ ...skeleton, clusters: [cluster], taskDefinitions, serviceRevisions, incomplete: [] }, policy, { now });
+    const kept = part.result.findings.filter((f) => f.ruleId !== 'expired-exception');
+    findings.push(...kept);
+    countFindings(kept, summary);
+    for (const workload of part.result.live.inventory) inventory.push(compactWorkload(workload, strings));
     totals.services += part.stats.services;
     totals.taskGroups += part.stats.taskGroups;
     totals.tasks += part.stats.tasks;
     totals.references += part.stats.references;
-    options.onCluster?.(++done);
+  };
+  const isHead = (value: unknown): value is SnapshotCluster => typeof value === 'object' && value !== null && typeof (value as SnapshotCluster).arn === 'string' && typeof (value as SnapshotCluster).name === 'string';
+  // Services that came before their cluster's name (an unusual field order) wait for the cluster's end.
+  let pending: SnapshotCluster['services'] = [];
+  let standalone: SnapshotCluster['standaloneTasks'] = [];
+  const onItem = (path: string, key: string | number, value: unknown, parent: unknown) => {
+    const match = /^clusters\.(\d+)\.(services|standaloneTasks)$/.exec(path);
+    if (match === null) return;
+    if (match[2] === 'standaloneTasks') standalone.push(value as SnapshotTask);
+    else if (isHead(parent) && pending.length === 0) judgeUnits(parent, [value as SnapshotService], [], `clusters[${match[1]}].services[${key}]`);
+    else pending.push(value as SnapshotService);
+  };
+  const onClose = (path: string, value: unknown) => {
+    const match = /^clusters\.(\d+)$/.exec(path);
+    if (match === null) return;
+    const head = value as SnapshotCluster;
+    clusterCount += 1;
+    if (!isHead(head) || !Array.isArray((value as SnapshotCluster).services) || !Array.isArray((value as SnapshotCluster).standaloneTasks)) {
+      invalid ??= `\`clusters[${match[1]}]\` is not a cluster (arn, services, standaloneTasks)`;
+    } else {
+      // Standalone task groups are judged together (a group's tasks may come from anywhere in the list).
+      if (pending.length > 0 || standalone.length > 0 || head.services.length === 0) judgeUnits(head, pending, standalone, `clusters[${match[1]}]`);
+    }
+    pending = [];
+    standalone = [];
+    options.onCluster?.(clusterCount);
   };
   try {
     streamJsonFile(file, {
-      split: BIG_SECTIONS,
-      onItem: (path, key, value) => {
-        if (path === 'clusters') judgeCluster(value as SnapshotCluster, key as number);
-      },
+      split: [['clusters', '*', 'services'], ['clusters', '*', 'standaloneTasks'], ['taskDefinitions'], ['serviceRevisions']],
+      skip: [['taskDefinitions'], ['serviceRevisions']],
+      onItem,
+      onClose,
     });
   } catch (err) {
     findings.close();
@@ -181,6 +231,7 @@ export function judgeSnapshotFile(file: string, policy: Policy, options: { now?:
   // The scopes that could not be read, and the policy's expired exceptions, once.
   const rest = auditResult({ ...skeleton, clusters: [] }, policy, { now });
   findings.push(...rest.result.findings);
+  countFindings(rest.result.findings, summary);
   const list = findings.result();
   const stats: AuditStats = {
     accounts: accounts.size,
@@ -194,7 +245,7 @@ export function judgeSnapshotFile(file: string, policy: Policy, options: { now?:
       findings: list,
       skipped: [],
       errors: rest.result.errors,
-      summary: summarise(list, { ...emptySummary(), refsFound: totals.references }),
+      summary: { ...summary, refsFound: totals.references },
       live: {
         source: 'ecs',
         ...(skeleton.serverTime !== undefined ? { asOf: skeleton.serverTime } : {}),
@@ -206,6 +257,39 @@ export function judgeSnapshotFile(file: string, policy: Policy, options: { now?:
     },
     stats,
     head: head as unknown as SnapshotHead,
+  };
+}
+
+/** A task definition with what judging reads (containers' names, images and settings), its strings shared. */
+function compactTaskDefinition(td: SnapshotTaskDefinition, share: (s: string | undefined) => string | undefined): SnapshotTaskDefinition {
+  return {
+    arn: td.arn,
+    ...(td.family !== undefined ? { family: share(td.family)! } : {}),
+    ...(td.revision !== undefined ? { revision: td.revision } : {}),
+    containers: Array.isArray(td.containers)
+      ? td.containers.map((c) => ({
+          ...(c.name !== undefined ? { name: share(c.name)! } : {}),
+          ...(c.image !== undefined ? { image: share(c.image)! } : {}),
+          ...(c.essential !== undefined ? { essential: c.essential } : {}),
+          ...(c.firelens !== undefined ? { firelens: c.firelens } : {}),
+          ...(c.versionConsistency !== undefined ? { versionConsistency: share(c.versionConsistency)! } : {}),
+        }))
+      : td.containers,
+  };
+}
+
+/** A service revision with what judging reads (its task definition and the digests it resolved), its strings shared. */
+function compactRevision(revision: SnapshotServiceRevision, share: (s: string | undefined) => string | undefined): SnapshotServiceRevision {
+  return {
+    arn: revision.arn,
+    ...(revision.taskDefinition !== undefined ? { taskDefinition: share(revision.taskDefinition)! } : {}),
+    containerImages: Array.isArray(revision.containerImages)
+      ? revision.containerImages.map((ci) => ({
+          ...(ci.containerName !== undefined ? { containerName: share(ci.containerName)! } : {}),
+          ...(ci.image !== undefined ? { image: share(ci.image)! } : {}),
+          ...(ci.imageDigest !== undefined ? { imageDigest: share(ci.imageDigest)! } : {}),
+        }))
+      : revision.containerImages,
   };
 }
 
@@ -252,68 +336,57 @@ class Section {
   readonly path: string;
   private readonly fd: number;
   count = 0;
+  bytes = 0;
+  private closed = false;
 
   constructor(dir: string, name: string) {
     this.path = join(dir, name);
-    this.fd = openSync(this.path, 'w', 0o600);
+    this.fd = openSync(this.path, 'w+', 0o600);
   }
 
-  write(text: string): void {
-    const bytes = Buffer.from(`${this.count === 0 ? '' : ',\n'}${text}`, 'utf8');
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+  write(prefix: string, item: Buffer): void {
+    const head = Buffer.from(`${this.count === 0 ? '' : ',\n'}${prefix}`, 'utf8');
+    for (const part of [head, item]) {
+      let written = 0;
+      while (written < part.length) written += writeSync(this.fd, part, written, part.length - written, this.bytes + written);
+      this.bytes += part.length;
+    }
     this.count += 1;
   }
 
+  /** Where the section is now, to go back to when a shard turns out unusable. */
+  mark(): { count: number; bytes: number } {
+    return { count: this.count, bytes: this.bytes };
+  }
+
+  rollback(mark: { count: number; bytes: number }): void {
+    ftruncateSync(this.fd, mark.bytes);
+    this.count = mark.count;
+    this.bytes = mark.bytes;
+  }
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 }
 
-function indented(value: unknown, pad: string): string {
-  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
-}
-
 /**
  * Merges shard snapshots (one per account × region, written by `audit ecs --snapshot` in parallel
- * jobs) into one snapshot file, written atomically: clusters, task definitions and service
- * revisions are copied a shard at a time through temporary files; registry facts, repositories,
- * incomplete scopes and API call counts are combined. Shards that cover the same account and
- * region refuse the merge (ShardOverlapError); expected pairs no shard covers, and shards that
- * cannot be read, become `incomplete` entries (`audit-incomplete` findings), never silent gaps.
+ * jobs) into one snapshot file, written atomically. Each shard is read once, as a stream: its
+ * clusters, task definitions and service revisions are copied byte for byte (each checked as JSON)
+ * into temporary files, a shard at a time; registry facts, repositories, incomplete scopes and API
+ * call counts are combined. Shards are taken in the order of their file names. Shards that cover
+ * the same account and region (or hold the same cluster) refuse the merge (ShardOverlapError,
+ * nothing written); expected pairs no shard covers, and shards that cannot be read, become
+ * `incomplete` entries (`audit-incomplete` findings), never silent gaps.
  */
 export function mergeSnapshots(files: readonly string[], options: MergeOptions): MergeOutcome {
-  // Read each shard's head and pairs first, to refuse overlaps before writing anything.
-  const shards: Array<{ file: string; snapshot: EcsSnapshot; pairs: string[] }> = [];
+  const ordered = [...files].sort((a, b) => basename(a).localeCompare(basename(b)) || a.localeCompare(b));
   const unreadable: MergeOutcome['unreadable'] = [];
   const owner = new Map<string, string>();
   const clusterOwner = new Map<string, string>();
-  for (const [i, file] of files.entries()) {
-    let snapshot: EcsSnapshot;
-    try {
-      snapshot = readSnapshot(file);
-    } catch (err) {
-      unreadable.push({ file, reason: err instanceof Error ? err.message : String(err) });
-      options.onShard?.(i + 1, files.length);
-      continue;
-    }
-    const pairs = shardPairs(snapshot);
-    for (const pair of pairs) {
-      const other = owner.get(pair);
-      if (other !== undefined) throw new ShardOverlapError(`${other} and ${file} both cover ${pair}: shards must not overlap (one account and region each)`);
-      owner.set(pair, file);
-    }
-    for (const cluster of snapshot.clusters) {
-      const other = clusterOwner.get(cluster.arn);
-      if (other !== undefined) throw new ShardOverlapError(`${other} and ${file} both hold cluster ${cluster.arn}: shards must not overlap`);
-      clusterOwner.set(cluster.arn, file);
-    }
-    // Only the pairs and cluster ARNs are kept for now: each shard is read again when it is copied.
-    shards.push({ file, snapshot: { ...snapshot, clusters: [], taskDefinitions: {}, serviceRevisions: {} }, pairs });
-    options.onShard?.(i + 1, files.length * 2);
-  }
-  shards.sort((a, b) => (a.pairs[0] ?? a.file).localeCompare(b.pairs[0] ?? b.file));
-
   const dir = mkdtempSync(join(tmpdir(), 'imagedrift-merge-'));
   const sections = { clusters: new Section(dir, 'clusters'), taskDefinitions: new Section(dir, 'task-definitions'), serviceRevisions: new Section(dir, 'service-revisions') };
   try {
@@ -331,12 +404,61 @@ export function mergeSnapshots(files: readonly string[], options: MergeOptions):
     let finishedAt: string | undefined;
     let serverTime: string | undefined;
     let clusters = 0;
-    for (const [i, shard] of shards.entries()) {
-      const snapshot = readSnapshot(shard.file);
-      for (const cluster of snapshot.clusters) sections.clusters.write(`    ${indented(cluster, '    ')}`);
-      for (const [arn, td] of Object.entries(snapshot.taskDefinitions)) sections.taskDefinitions.write(`    ${JSON.stringify(arn)}: ${indented(td, '    ')}`);
-      for (const [arn, revision] of Object.entries(snapshot.serviceRevisions)) sections.serviceRevisions.write(`    ${JSON.stringify(arn)}: ${indented(revision, '    ')}`);
-      clusters += snapshot.clusters.length;
+    for (const [i, file] of ordered.entries()) {
+      const marks = { clusters: sections.clusters.mark(), taskDefinitions: sections.taskDefinitions.mark(), serviceRevisions: sections.serviceRevisions.mark() };
+      const shardClusters: Array<{ arn: string; accountId: string }> = [];
+      let head: Record<string, unknown>;
+      try {
+        let bad: string | undefined;
+        head = streamJsonFile(file, {
+          split: BIG_SECTIONS,
+          raw: BIG_SECTIONS,
+          onItem: (path, key, value) => {
+            const bytes = value as Buffer;
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(bytes.toString('utf8'));
+            } catch (err) {
+              bad ??= `\`${path}\` holds an item that is not JSON: ${err instanceof Error ? err.message : String(err)}`;
+              return;
+            }
+            if (path === 'clusters') {
+              const cluster = parsed as SnapshotCluster;
+              const problem = snapshotProblem({ schema: SNAPSHOT_SCHEMA, source: 'ecs', scope: { regions: [] }, clusters: [cluster], repositories: [], incomplete: [], taskDefinitions: {}, serviceRevisions: {} });
+              if (problem !== undefined) {
+                bad ??= problem.replace('clusters[0]', `clusters[${key}]`);
+                return;
+              }
+              shardClusters.push({ arn: cluster.arn, accountId: cluster.accountId });
+              sections.clusters.write('    ', bytes);
+            } else {
+              (path === 'taskDefinitions' ? sections.taskDefinitions : sections.serviceRevisions).write(`    ${JSON.stringify(key)}: `, bytes);
+            }
+          },
+        });
+        const skeleton = { ...head, clusters: [], taskDefinitions: {}, serviceRevisions: {} };
+        const problem = bad ?? snapshotProblem(skeleton);
+        if (problem !== undefined) throw new SnapshotFileError(`${file}: not an imagedrift ECS snapshot: ${problem}`);
+      } catch (err) {
+        for (const key of Object.keys(sections) as Array<keyof typeof sections>) sections[key].rollback(marks[key]);
+        const problem = err instanceof SnapshotFileError ? err : streamProblem(file, err);
+        unreadable.push({ file, reason: problem.message });
+        options.onShard?.(i + 1, ordered.length);
+        continue;
+      }
+      const snapshot = head as unknown as EcsSnapshot;
+      const pairs = shardPairs({ ...snapshot, clusters: shardClusters as EcsSnapshot['clusters'] });
+      for (const pair of pairs) {
+        const other = owner.get(pair);
+        if (other !== undefined) throw new ShardOverlapError(`${other} and ${file} both cover ${pair}: shards must not overlap (one account and region each)`);
+        owner.set(pair, file);
+      }
+      for (const cluster of shardClusters) {
+        const other = clusterOwner.get(cluster.arn);
+        if (other !== undefined) throw new ShardOverlapError(`${other} and ${file} both hold cluster ${cluster.arn}: shards must not overlap`);
+        clusterOwner.set(cluster.arn, file);
+      }
+      clusters += shardClusters.length;
       for (const [ref, image] of Object.entries(snapshot.images ?? {})) images[ref] = images[ref] === undefined ? image : mergeImage(images[ref], image);
       for (const repo of snapshot.repositories) {
         const key = `${repo.registryId}/${repo.region}/${repo.name}`;
@@ -344,25 +466,25 @@ export function mergeSnapshots(files: readonly string[], options: MergeOptions):
         if (seen === undefined || (!seen.found && repo.found)) repositories.set(key, repo);
       }
       incomplete.push(...snapshot.incomplete);
-      for (const [op, n] of Object.entries(snapshot.calls)) calls[op] = (calls[op] ?? 0) + n;
+      for (const [op, n] of Object.entries(snapshot.calls ?? {})) calls[op] = (calls[op] ?? 0) + n;
       for (const account of snapshot.accounts ?? []) if (!accounts.has(account.accountId)) accounts.set(account.accountId, account);
-      for (const cluster of snapshot.clusters) if (cluster.accountId && !accounts.has(cluster.accountId)) accounts.set(cluster.accountId, { accountId: cluster.accountId });
+      for (const cluster of shardClusters) if (cluster.accountId && !accounts.has(cluster.accountId)) accounts.set(cluster.accountId, { accountId: cluster.accountId });
       for (const region of snapshot.scope.regions) regions.add(region);
-      for (const glob of snapshot.scope.clusters) clusterGlobs.add(glob);
-      for (const glob of snapshot.scope.services) serviceGlobs.add(glob);
+      for (const glob of snapshot.scope.clusters ?? []) clusterGlobs.add(glob);
+      for (const glob of snapshot.scope.services ?? []) serviceGlobs.add(glob);
       for (const arn of snapshot.scope.roleArns ?? []) roleArns.add(arn);
       if (startedAt === undefined || snapshot.startedAt < startedAt) startedAt = snapshot.startedAt;
       if (finishedAt === undefined || snapshot.finishedAt > finishedAt) finishedAt = snapshot.finishedAt;
       if (snapshot.serverTime !== undefined && (serverTime === undefined || snapshot.serverTime > serverTime)) serverTime = snapshot.serverTime;
       summaries.push({
-        file: basename(shard.file),
-        accounts: [...new Set(shard.pairs.map((p) => p.slice(0, p.indexOf('/'))))],
+        file: basename(file),
+        accounts: [...new Set(pairs.map((p) => p.slice(0, p.indexOf('/'))))],
         regions: [...snapshot.scope.regions].sort(),
         startedAt: snapshot.startedAt,
         finishedAt: snapshot.finishedAt,
-        clusters: snapshot.clusters.length,
+        clusters: shardClusters.length,
       });
-      options.onShard?.(files.length + i + 1, files.length * 2);
+      options.onShard?.(i + 1, ordered.length);
     }
     // Expected scopes nobody covered, and shards that could not be read: audit-incomplete, not silence.
     const missing: string[] = [];
@@ -396,8 +518,13 @@ export function mergeSnapshots(files: readonly string[], options: MergeOptions):
     writeMerged(options.output, merged, sections);
     return { shards: summaries, unreadable, missing, clusters };
   } finally {
+    for (const section of Object.values(sections)) section.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function indented(value: unknown, pad: string): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
 }
 
 /** The merged document, in the documented field order, written atomically from the head and the section files. */

@@ -6,6 +6,7 @@
 import { FindingIdentities, identityOf } from '../core/identity.js';
 import type { BaselineComparison } from '../core/inventory.js';
 import type { Finding, FindingList, ScanResult, Severity } from '../core/types.js';
+import { FLEET_READ_CHUNK, FLEET_SPILL_LIMIT } from '../audit/snapshot-file.js';
 import { FindingStore } from '../scan/finding-store.js';
 import { deployChanges } from './drift.js';
 import type { ReadResult } from './read.js';
@@ -15,29 +16,39 @@ import type { ReadResult } from './read.js';
  * attaches identity, state and previous), so a spilled list stays spilled.
  */
 export function compareWithBaseline(result: ScanResult, baseline: ReadResult, options: { relativePath?: (path: string) => string; label?: string } = {}): ScanResult {
-  const before = new Map<string, { severity: Severity; message: string }>();
-  for (const finding of baseline.result.findings) if (finding.identity !== undefined) before.set(finding.identity, { severity: finding.severity, message: finding.message });
+  // Per identity of the baseline, a number: its severity and a hash of its message (a fleet's
+  // baseline has 100,000 findings: their messages are read again only for those that changed).
+  const before = new Map<string, number>();
+  for (const finding of baseline.result.findings) if (finding.identity !== undefined) before.set(finding.identity, stamp(finding));
 
-  const present = new Set<string>();
+  // A baseline identity seen now has its stamp made negative: no second set of 100,000 identities.
+  const changedIds = new Set<string>();
   const newBySeverity: Record<Severity, number> = { error: 0, warning: 0, note: 0 };
   let fresh = 0;
   let existing = 0;
-  let changed = 0;
   const identities = new FindingIdentities(options.relativePath);
   for (const finding of result.findings) {
     const identity = identityOf(finding, identities);
-    present.add(identity);
     const was = before.get(identity);
     if (was === undefined) {
       fresh += 1;
       newBySeverity[finding.severity] += 1;
     } else {
       existing += 1;
-      if (was.severity !== finding.severity || was.message !== finding.message) changed += 1;
+      const then = was < 0 ? -was : was;
+      if (was > 0) before.set(identity, -was);
+      if (then !== stamp(finding)) changedIds.add(identity);
     }
   }
-  const fixed = new FindingStore();
-  for (const finding of baseline.result.findings) if (finding.identity !== undefined && !present.has(finding.identity)) fixed.push(finding);
+  // The gone ones, and what the changed ones said before.
+  const fixed = new FindingStore(FLEET_SPILL_LIMIT, FLEET_READ_CHUNK);
+  const previous = new Map<string, { severity: Severity; message: string }>();
+  for (const finding of baseline.result.findings) {
+    if (finding.identity === undefined) continue;
+    if ((before.get(finding.identity) ?? 0) > 0) fixed.push(finding);
+    else if (changedIds.has(finding.identity)) previous.set(finding.identity, { severity: finding.severity, message: finding.message });
+  }
+  const changed = changedIds.size;
 
   const source = result.findings;
   const marked: FindingList = {
@@ -46,9 +57,9 @@ export function compareWithBaseline(result: ScanResult, baseline: ReadResult, op
       const ids = new FindingIdentities(options.relativePath);
       for (const finding of source) {
         const identity = identityOf(finding, ids);
-        const was = before.get(identity);
-        const out: Finding = { ...finding, identity, baseline: was === undefined ? 'new' : 'existing' };
-        if (was !== undefined && (was.severity !== finding.severity || was.message !== finding.message)) out.previous = was;
+        const out: Finding = { ...finding, identity, baseline: before.has(identity) ? 'existing' : 'new' };
+        const was = previous.get(identity);
+        if (was !== undefined) out.previous = was;
         else delete out.previous;
         yield out;
       }
@@ -67,6 +78,19 @@ export function compareWithBaseline(result: ScanResult, baseline: ReadResult, op
     ...(beforeInventory !== undefined && afterInventory !== undefined ? { deploys: deployChanges(beforeInventory, afterInventory) } : {}),
   };
   return { ...result, findings: marked, baseline: comparison };
+}
+
+const SEVERITY_CODE: Record<Severity, number> = { error: 1, warning: 2, note: 3 };
+
+/** A finding's severity and a 32-bit FNV-1a hash of its message, as one number. */
+function stamp(finding: Finding): number {
+  let hash = 0x811c9dc5;
+  const message = finding.message;
+  for (let i = 0; i < message.length; i++) {
+    hash ^= message.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return SEVERITY_CODE[finding.severity] * 2 ** 32 + (hash >>> 0);
 }
 
 /** The result's counts as `--new-only` sees them: only new findings count toward `--fail-on`. */

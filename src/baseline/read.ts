@@ -7,10 +7,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { judgeSnapshotFile } from '../audit/snapshot-file.js';
 import { FindingIdentities, IDENTITY_VERSION } from '../core/identity.js';
 import { parseReference } from '../core/parse-reference.js';
+import { compactWorkload } from '../core/inventory.js';
 import type { InventoryWorkload, LiveAudit } from '../core/inventory.js';
 import type { Finding, ScanResult, Severity, Skipped, Summary } from '../core/types.js';
 import type { Policy } from '../policy/types.js';
 import { JSON_SCHEMA_ID } from '../report/json.js';
+import { FLEET_READ_CHUNK, FLEET_SPILL_LIMIT } from '../audit/snapshot-file.js';
 import { FindingStore } from '../scan/finding-store.js';
 import { emptySummary, summarise } from '../scan/scan.js';
 import { SNAPSHOT_SCHEMA } from '../sources/ecs-live.js';
@@ -75,9 +77,10 @@ function asFinding(value: unknown): Finding | undefined {
 
 /** A JSON report, streamed. */
 function readReport(file: string, options: ReadOptions): ReadResult {
-  const store = new FindingStore();
+  const store = new FindingStore(FLEET_SPILL_LIMIT, FLEET_READ_CHUNK);
   const identities = new FindingIdentities(options.relativePath);
   const inventory: InventoryWorkload[] = [];
+  const strings = new Map<string, string>();
   let bad = 0;
   let top: Record<string, unknown>;
   try {
@@ -85,7 +88,7 @@ function readReport(file: string, options: ReadOptions): ReadResult {
       split: [['findings'], ['live', 'inventory']],
       onItem: (path, _key, value) => {
         if (path === 'live.inventory') {
-          if (isObject(value) && typeof value.location === 'string' && Array.isArray(value.containers)) inventory.push(value as unknown as InventoryWorkload);
+          if (isObject(value) && typeof value.location === 'string' && Array.isArray(value.containers)) inventory.push(compactWorkload(value as unknown as InventoryWorkload, strings));
           return;
         }
         const finding = asFinding(value);
@@ -174,7 +177,7 @@ function imageParts(raw: string): { registry?: string; repository?: string } {
 }
 
 function readSarif(file: string, options: ReadOptions): ReadResult {
-  const store = new FindingStore();
+  const store = new FindingStore(FLEET_SPILL_LIMIT, FLEET_READ_CHUNK);
   const identities = new FindingIdentities(options.relativePath);
   try {
     streamJsonFile(file, {
@@ -203,7 +206,7 @@ function readSnapshotResult(file: string, options: ReadOptions): ReadResult {
   }
   // A snapshot's findings are judged here: give them their identities now (live locations need no mapping).
   const identities = new FindingIdentities();
-  const store = new FindingStore();
+  const store = new FindingStore(FLEET_SPILL_LIMIT, FLEET_READ_CHUNK);
   for (const finding of judged.result.findings) store.push({ ...finding, identity: identities.next(finding) });
   FindingStore.release(judged.result.findings);
   const findings = store.result();

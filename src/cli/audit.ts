@@ -122,6 +122,9 @@ async function run(flags: AuditFlags): Promise<void> {
         ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
         ...(flags.roleArn.length > 0 ? { roleArns: flags.roleArn } : {}),
         concurrency: flags.concurrency,
+        // A shard of hundreds of services meets the APIs' rate limits: adaptive retries slow the
+        // client down to what AWS allows instead of spending the retry quota (AWS_RETRY_MODE=standard keeps the SDK's default).
+        aws: { retryMode: process.env.AWS_RETRY_MODE === 'standard' ? 'standard' : 'adaptive' },
         onProgress: (p) => progress.update(p),
       });
     } finally {

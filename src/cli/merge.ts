@@ -20,9 +20,8 @@ import { oneOf } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
-import { addReportOptions, applyBaseline, reportContext, reportExitCode } from './report-options.js';
+import { addReportOptions } from './report-options.js';
 import type { ReportFlags } from './report-options.js';
-import { VERSION } from './version.js';
 
 interface MergeFlags extends ReportFlags {
   snapshot?: string;
@@ -73,29 +72,52 @@ function shardFiles(paths: readonly string[]): string[] {
 async function run(paths: string[], flags: MergeFlags): Promise<void> {
   const outputs = resolveOutputs(flags.format, flags.output);
   const files = shardFiles(paths);
-  const { policy, now } = await setupRun({ ...(flags.policy !== undefined ? { policy: flags.policy } : {}), ...(flags.now !== undefined ? { now: flags.now } : {}) });
-  const [{ mergeSnapshots, judgeSnapshotFile, SnapshotFileError }, { progressDisplay }] = await Promise.all([import('../audit/snapshot-file.js'), import('../audit/progress.js')]);
+  if (flags.newOnly === true && flags.baseline === undefined) throw new UsageError('--new-only needs --baseline FILE: new findings are the ones not in the baseline');
+  // The policy is loaded here first, so a bad one stops the merge before anything is read.
+  await setupRun({ ...(flags.policy !== undefined ? { policy: flags.policy } : {}), ...(flags.now !== undefined ? { now: flags.now } : {}) });
+  const [{ progressDisplay }, { judgeAndReportCapped }] = await Promise.all([import('../audit/progress.js'), import('./merge-report.js')]);
   const scratch = flags.snapshot === undefined ? mkdtempSync(join(tmpdir(), 'imagedrift-merged-')) : undefined;
   const output = flags.snapshot ?? join(scratch!, 'merged.json');
   const progress = progressDisplay<{ phase: string; done: number; total: number }>(process.stderr, { mode: flags.progress, line: (p) => `merging: ${p.phase} ${p.done}/${p.total}`, phase: (p) => p.phase });
   try {
-    let outcome;
+    const job = {
+      merge: { files, expect: flags.expect },
+      snapshot: output,
+      ...(flags.policy !== undefined ? { policy: flags.policy } : {}),
+      ...(flags.now !== undefined ? { now: flags.now } : {}),
+      flags: {
+        ...(flags.baseline !== undefined ? { baseline: flags.baseline } : {}),
+        ...(flags.newOnly !== undefined ? { newOnly: flags.newOnly } : {}),
+        ...(flags.groupBy !== undefined ? { groupBy: flags.groupBy } : {}),
+        ...(flags.summary !== undefined ? { summary: flags.summary } : {}),
+        failOn: flags.failOn,
+        ...(flags.color !== undefined ? { color: flags.color } : {}),
+      },
+      outputs,
+      stdoutIsTty: isatty(1),
+      cwd: process.cwd(),
+    };
+    let report;
     try {
-      outcome = mergeSnapshots(files, { output, expect: flags.expect, onShard: (done, total) => progress.update({ phase: 'shards', done, total }) });
+      // Merging, judging and reporting run in a worker whose heap is capped (src/cli/merge-report.ts).
+      report = await judgeAndReportCapped(
+        job,
+        (text) => {
+          progress.done();
+          process.stdout.write(text);
+        },
+        (text) => void process.stderr.write(displayText(text.replace(/\n$/, '')) + '\n'),
+        (p) => progress.update(p),
+      );
     } catch (err) {
-      if (err instanceof SnapshotFileError) throw new UsageError(err.message);
+      if ((err as { usage?: boolean }).usage === true) throw new UsageError((err as Error).message);
       throw err;
     }
-    for (const bad of outcome.unreadable) process.stderr.write(`imagedrift: warning: ${displayText(bad.reason)}: its scopes are missing from the merge\n`);
-    const judged = judgeSnapshotFile(output, policy, { ...(flags.now !== undefined ? { now } : {}), onCluster: (done) => progress.update({ phase: 'clusters', done, total: outcome.clusters }) });
     progress.done();
-    const result = await applyBaseline(judged.result, flags, { policy, ...(flags.now !== undefined ? { now } : {}) });
-    const ctx = { color: flags.color !== false, stdoutIsTty: isatty(1), version: VERSION, relativePath: (path: string) => path, policy, ...reportContext(flags) };
-    writeOutputs(result, outputs, ctx, (text) => process.stdout.write(text));
-    const missing = outcome.missing.length > 0 ? `; missing: ${outcome.missing.join(', ')}` : '';
-    process.stderr.write(`imagedrift: merged ${outcome.shards.length} shard${outcome.shards.length === 1 ? '' : 's'} (${outcome.clusters} cluster${outcome.clusters === 1 ? '' : 's'})${flags.snapshot !== undefined ? ` into ${displayText(flags.snapshot)}` : ''}${missing}\n`);
-    if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${result.errors.length} scope${result.errors.length === 1 ? '' : 's'} could not be read (see the audit-incomplete findings)\n`);
-    process.exitCode = reportExitCode(result, flags, flags.failOn);
+    const merged = report.merged!;
+    const missing = merged.missing.length > 0 ? `; missing: ${merged.missing.join(', ')}` : '';
+    process.stderr.write(`imagedrift: merged ${merged.shards} shard${merged.shards === 1 ? '' : 's'} (${merged.clusters} cluster${merged.clusters === 1 ? '' : 's'})${flags.snapshot !== undefined ? ` into ${displayText(flags.snapshot)}` : ''}${missing}\n`);
+    process.exitCode = report.exitCode;
   } finally {
     progress.done();
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });

@@ -117,3 +117,31 @@ export type BaselineState = 'new' | 'existing';
 export function isNew(finding: Finding): boolean {
   return finding.baseline === 'new';
 }
+
+/**
+ * The same workload with its strings shared through `pool`: a fleet's inventory repeats the same
+ * images, digests, versions and names thousands of times, and JSON.parse gives each its own copy.
+ */
+export function compactWorkload(workload: InventoryWorkload, pool: Map<string, string>): InventoryWorkload {
+  const s = (value: string): string => {
+    const known = pool.get(value);
+    if (known !== undefined) return known;
+    pool.set(value, value);
+    return value;
+  };
+  const { kind, name, namespace } = workload.workload;
+  return {
+    location: workload.location,
+    workload: { kind: s(kind), ...(name !== undefined ? { name } : {}), ...(namespace !== undefined ? { namespace: s(namespace) } : {}) },
+    ...(workload.tasks !== undefined ? { tasks: workload.tasks } : {}),
+    containers: workload.containers.map((c) => ({
+      name: s(c.name),
+      role: c.role,
+      image: s(c.image),
+      ...(c.repository !== undefined ? { repository: s(c.repository) } : {}),
+      digests: c.digests.map((d) => ({ digest: s(d.digest), tasks: d.tasks, ...(d.versionTag !== undefined ? { versionTag: s(d.versionTag) } : {}), ...(d.exists !== undefined ? { exists: d.exists } : {}) })),
+      ...(c.current !== undefined ? { current: { digest: s(c.current.digest), ...(c.current.versionTag !== undefined ? { versionTag: s(c.current.versionTag) } : {}) } } : {}),
+      rules: c.rules.map(s),
+    })),
+  };
+}

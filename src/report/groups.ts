@@ -33,8 +33,12 @@ export interface FindingGroup {
   places: number;
   /** The first finding, whose message stands for the others. */
   example: Finding;
+  /** Where: new ones first, then the most severe, then as reported; at most MEMBERS_KEPT of each kind (`count` says how many in all). */
   members: GroupMember[];
 }
+
+/** Members kept per group for each of new and not new and each severity: a report lists at most 200 places a group. */
+export const MEMBERS_KEPT = 200;
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, note: 2 };
 
@@ -71,14 +75,31 @@ function groupKey(finding: Finding, by: Exclude<GroupBy, 'none'>, relativePath?:
   }
 }
 
+/** Roll-ups of a list read from disk (a fleet's findings), made once for all the reports of a run. */
+const cache = new WeakMap<object, Map<string, { relativePath: unknown; groups: FindingGroup[] }>>();
+
 /** Findings rolled up: most severe groups first, then those with new findings, then the largest, then in report order. */
 export function groupFindings(findings: Iterable<Finding>, by: Exclude<GroupBy, 'none'>, relativePath?: (path: string) => string): FindingGroup[] {
-  const groups = new Map<string, FindingGroup & { seen: Set<string>; order: number }>();
+  // A plain array (a small run, or a filtered list) is grouped each time: it may change between reports.
+  if (Array.isArray(findings) || !('length' in findings)) return makeGroups(findings, by, relativePath);
+  let byKey = cache.get(findings);
+  if (byKey === undefined) cache.set(findings, (byKey = new Map()));
+  const known = byKey.get(by);
+  if (known !== undefined && known.relativePath === relativePath) return known.groups;
+  const groups = makeGroups(findings, by, relativePath);
+  byKey.set(by, { relativePath, groups });
+  return groups;
+}
+
+function makeGroups(findings: Iterable<Finding>, by: Exclude<GroupBy, 'none'>, relativePath?: (path: string) => string): FindingGroup[] {
+  const groups = new Map<string, FindingGroup & { seen: Set<string>; order: number; buckets: GroupMember[][] }>();
+  // One string per place for all groups (a fleet's 30,000 services are in every group of its images).
+  const places = new Map<string, string>();
   for (const finding of findings) {
     const [key, title, ruleId] = groupKey(finding, by, relativePath);
     let group = groups.get(key);
     if (group === undefined) {
-      group = { title, ...(ruleId !== undefined ? { ruleId } : {}), severity: finding.severity, bySeverity: { error: 0, warning: 0, note: 0 }, count: 0, new: 0, places: 0, example: finding, members: [], seen: new Set(), order: groups.size };
+      group = { title, ...(ruleId !== undefined ? { ruleId } : {}), severity: finding.severity, bySeverity: { error: 0, warning: 0, note: 0 }, count: 0, new: 0, places: 0, example: finding, members: [], seen: new Set(), order: groups.size, buckets: [[], [], [], [], [], []] };
       groups.set(key, group);
     }
     group.count += 1;
@@ -90,16 +111,17 @@ export function groupFindings(findings: Iterable<Finding>, by: Exclude<GroupBy, 
     const isNew = finding.baseline === 'new';
     if (isNew) group.new += 1;
     const path = finding.location.path;
-    group.seen.add(isLiveLocation(path) ? liveWorkload(path) : path);
-    group.members.push({ where: memberWhere(finding, relativePath), severity: finding.severity, new: isNew, ...(finding.container?.name !== undefined ? { container: finding.container.name } : {}) });
+    const place = isLiveLocation(path) ? liveWorkload(path) : path;
+    let shared = places.get(place);
+    if (shared === undefined) places.set(place, (shared = place));
+    group.seen.add(shared);
+    // Buckets in listing order: new errors, new warnings, new notes, errors, warnings, notes.
+    const bucket = group.buckets[(isNew ? 0 : 3) + RANK[finding.severity]]!;
+    if (bucket.length < MEMBERS_KEPT) bucket.push({ where: memberWhere(finding, relativePath), severity: finding.severity, new: isNew, ...(finding.container?.name !== undefined ? { container: finding.container.name } : {}) });
   }
   return [...groups.values()]
     .sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.new - a.new || b.count - a.count || a.order - b.order)
-    .map(({ seen, order: _order, ...group }) => {
-      // Within a group: new first, then most severe, then as reported.
-      group.members = group.members.map((m, i) => [m, i] as const).sort(([a, i], [b, j]) => Number(b.new) - Number(a.new) || RANK[a.severity] - RANK[b.severity] || i - j).map(([m]) => m);
-      return { ...group, places: seen.size };
-    });
+    .map(({ seen, order: _order, buckets, ...group }) => ({ ...group, members: buckets.flat(), places: seen.size }));
 }
 
 /** "in 600 services" / "in 3 files" / "in 2 places". */

@@ -95,12 +95,15 @@ function findingRow(finding: Finding, ctx: ReportContext): string {
 }
 
 function findingsTable(id: string, findings: Iterable<Finding>, ctx: ReportContext, limit = HTML_FINDINGS_SHOWN): string[] {
-  const rows: string[] = [];
+  // One pass: up to `limit` rows of each severity kept, then errors first, cut at `limit`.
+  const kept: Record<Severity, string[]> = { error: [], warning: [], note: [] };
   let total = 0;
   for (const finding of findings) {
     total += 1;
-    if (rows.length < limit) rows.push(findingRow(finding, ctx));
+    const list = kept[finding.severity];
+    if (list.length < limit) list.push(findingRow(finding, ctx));
   }
+  const rows = SEVERITIES.flatMap((s) => kept[s]).slice(0, limit);
   if (total === 0) return [`<p class="muted">None.</p>`];
   const out = [`<table id="${id}"><thead><tr><th>where</th><th>severity</th><th>rule</th><th>container</th><th>finding</th></tr></thead><tbody>`, ...rows, '</tbody></table>'];
   if (total > rows.length) out.push(`<p class="muted">…and ${(total - rows.length).toLocaleString('en-US')} more: see the roll-ups above, or the JSON report.</p>`);
@@ -165,9 +168,9 @@ function workloadLabel(workload: { kind: string; namespace?: string; name?: stri
   return `${workload.namespace !== undefined ? `${workload.namespace}/` : ''}${workload.name}`;
 }
 
-/** Grid rows from an inventory: one per workload. */
-function gridFromInventory(inventory: readonly InventoryWorkload[]): GridRow[] {
-  return inventory.map((workload) => {
+/** The grid row of one workload of an inventory. */
+function gridRow(workload: InventoryWorkload): GridRow {
+  {
     const cells: GridRow['cells'] = new Map();
     for (const container of workload.containers) {
       const running = container.digests.filter((d) => d.tasks > 0);
@@ -180,7 +183,7 @@ function gridFromInventory(inventory: readonly InventoryWorkload[]): GridRow[] {
       if (previous === undefined || STATE_ORDER.indexOf(state) < STATE_ORDER.indexOf(previous.state)) cells.set(container.name, { state, text, detail, title });
     }
     return { location: workload.location, label: workloadLabel(workload.workload, workload.location), cells };
-  });
+  }
 }
 
 /** Grid rows from findings alone (no inventory: a file scan, or a live source that keeps none). */
@@ -203,17 +206,24 @@ function gridFromFindings(findings: Iterable<Finding>): GridRow[] {
   return [...rows.values()];
 }
 
-function gridSection(result: ScanResult): string[] {
+function* gridSection(result: ScanResult): Generator<string> {
   const inventory = result.live?.inventory;
-  const rows = inventory !== undefined ? gridFromInventory(inventory) : gridFromFindings(result.findings);
-  if (rows.length === 0) return [];
+  // From an inventory, a row is made when it is written (a fleet has tens of thousands).
+  const rows: Iterable<GridRow> = inventory !== undefined ? (function* () {
+    for (const workload of inventory) yield gridRow(workload);
+  })() : gridFromFindings(result.findings);
   const frequency = new Map<string, number>();
-  for (const row of rows) for (const name of row.cells.keys()) frequency.set(name, (frequency.get(name) ?? 0) + 1);
+  if (inventory !== undefined) {
+    for (const workload of inventory) for (const name of new Set(workload.containers.map((c) => c.name))) frequency.set(name, (frequency.get(name) ?? 0) + 1);
+  } else {
+    for (const row of rows) for (const name of row.cells.keys()) frequency.set(name, (frequency.get(name) ?? 0) + 1);
+  }
+  if (frequency.size === 0) return;
   const names = [...frequency].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([name]) => name);
   const columns = names.length > GRID_COLUMNS ? names.slice(0, GRID_COLUMNS - 1) : names;
   const other = names.length > GRID_COLUMNS ? new Set(names.slice(GRID_COLUMNS - 1)) : new Set<string>();
   const unit = result.live?.unit ?? 'workload';
-  const out = [
+  yield* [
     `<h2 id="grid-title">${e(unit.charAt(0).toUpperCase() + unit.slice(1))}s × containers</h2>`,
     `<p class="legend">${STATE_ORDER.map((s) => `<span class="cell ${s}">${e(STATE_TITLE[s])}</span>`).join('')}</p>`,
     '<div class="grid-wrap"><table id="grid" class="grid"><thead><tr>',
@@ -233,10 +243,9 @@ function gridSection(result: ScanResult): string[] {
       const extra = [...row.cells].filter(([name]) => other.has(name));
       tds.push(extra.length === 0 ? '<td class="cell none"></td>' : extra.map(([name, c]) => cell(c, name)).join(''));
     }
-    out.push(`<tr data-workload="${e(row.location)}"><th title="${e(row.location)}">${e(row.label)}</th>${tds.join('')}</tr>`);
+    yield `<tr data-workload="${e(row.location)}"><th title="${e(row.location)}">${e(row.label)}</th>${tds.join('')}</tr>`;
   }
-  out.push('</tbody></table></div>');
-  return out;
+  yield '</tbody></table></div>';
 }
 
 function sidecarSection(result: ScanResult): string[] {
@@ -292,7 +301,7 @@ function groupsSection(result: ScanResult, ctx: ReportContext): string[] {
   const out = [`<h2>Roll-up by ${e(by)}</h2>`, '<table id="groups"><thead><tr><th>severity</th><th>rule</th><th>image or place</th><th class="num">findings</th><th>where</th><th>e.g.</th></tr></thead><tbody>'];
   for (const group of groups) {
     const members = group.members.slice(0, GROUP_SHOWN).map((m) => `<code>${e(m.where)}</code>${m.new ? ' <span class="new">new</span>' : ''}`);
-    if (group.members.length > GROUP_SHOWN) members.push(`…and ${(group.members.length - GROUP_SHOWN).toLocaleString('en-US')} more`);
+    if (group.count > members.length) members.push(`…and ${(group.count - members.length).toLocaleString('en-US')} more`);
     out.push(
       `<tr data-count="${group.count}"><td class="sev-${group.severity}">${e(groupCounts(group))}</td><td>${group.ruleId !== undefined ? `<code>${e(group.ruleId)}</code>` : ''}</td><td><code>${e(group.title)}</code></td><td class="num">${group.count.toLocaleString('en-US')}${group.new > 0 ? ` <span class="new">${group.new.toLocaleString('en-US')} new</span>` : ''}</td><td><details><summary>${e(placesNoun(group, unit))}</summary>${members.join('<br>')}</details></td><td>${e(group.example.message)}</td></tr>`,
     );
@@ -320,34 +329,19 @@ function* only(findings: Iterable<Finding>, test: (f: Finding) => boolean): Gene
   for (const finding of findings) if (test(finding)) yield finding;
 }
 
-/** Errors first, then warnings, then notes: one pass over the findings per severity, nothing held. */
-function* bySeverity(findings: Iterable<Finding>, test: (f: Finding) => boolean = () => true): Generator<Finding> {
-  for (const severity of SEVERITIES) for (const finding of findings) if (finding.severity === severity && test(finding)) yield finding;
+/** The findings that pass `test` (findingsTable orders them by severity). */
+function bySeverity(findings: Iterable<Finding>, test: (f: Finding) => boolean = () => true): Iterable<Finding> {
+  return only(findings, test);
 }
 
-export const html: Reporter = (result, ctx) => {
+/** The page a piece at a time (a fleet's grid is tens of MB: it is never one string). */
+export function* htmlChunks(result: ScanResult, ctx: ReportContext): Generator<string> {
   const b = result.baseline;
   const title = result.live !== undefined ? `imagedrift: ${result.live.source.toUpperCase()} audit${result.live.asOf !== undefined ? ` as of ${result.live.asOf}` : ''}` : 'imagedrift report';
-  const body: string[] = [
-    `<header><h1>${e(title)}</h1><p class="summary" id="summary-line">${e(summaryLine(result))}</p></header>`,
-    '<h2>Findings by severity</h2>',
-    ...severityTable(result),
-  ];
-  if (ctx.history !== undefined && ctx.history.length > 0) body.push('<h2>Per night</h2>', ...historyChart(ctx.history));
-  if (b !== undefined) {
-    body.push(`<h2>New since <code>${e(b.file)}</code></h2>`, ...findingsTable('new-findings', bySeverity(result.findings, (f) => f.baseline === 'new'), ctx));
-    if (b.changed > 0) body.push('<h2>Changed</h2>', ...findingsTable('changed-findings', only(result.findings, (f) => f.previous !== undefined), ctx));
-  }
-  body.push(...deploysSection(result), ...groupsSection(result, ctx), ...gridSection(result), ...sidecarSection(result));
-  if (ctx.changesOnly !== true) {
-    body.push(`<h2>Findings</h2>`, ...findingsTable('findings', bySeverity(result.findings), ctx));
-  }
-  if (b !== undefined && b.fixed.length > 0) body.push(`<h2>Fixed since <code>${e(b.file)}</code></h2>`, `<details><summary>${b.fixed.length.toLocaleString('en-US')} fixed</summary>`, ...findingsTable('fixed-findings', b.fixed, ctx), '</details>');
-  if (result.skipped.length > 0 || result.errors.length > 0) {
-    body.push('<h2>Not scanned or not read</h2>', '<ul id="not-scanned">', ...result.skipped.map((s) => `<li><code>${e(ctx.relativePath?.(s.path) ?? s.path)}</code>: ${e(s.reason)}</li>`), ...result.errors.map((error) => `<li>${e(error)}</li>`), '</ul>');
-  }
-  body.push(`<footer><p class="muted">imagedrift ${e(ctx.version)}${result.live?.scope !== undefined ? ` · ${e(result.live.scope)}` : ''}</p></footer>`);
-  return [
+  const lines = function* (parts: Iterable<string>): Generator<string> {
+    for (const part of parts) yield `${part}\n`;
+  };
+  yield* lines([
     '<!doctype html>',
     '<html lang="en">',
     '<head>',
@@ -359,9 +353,25 @@ export const html: Reporter = (result, ctx) => {
     `<style>${STYLE}</style>`,
     '</head>',
     '<body>',
-    ...body,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-};
+    `<header><h1>${e(title)}</h1><p class="summary" id="summary-line">${e(summaryLine(result))}</p></header>`,
+    '<h2>Findings by severity</h2>',
+    ...severityTable(result),
+  ]);
+  if (ctx.history !== undefined && ctx.history.length > 0) yield* lines(['<h2>Per night</h2>', ...historyChart(ctx.history)]);
+  if (b !== undefined) {
+    yield* lines([`<h2>New since <code>${e(b.file)}</code></h2>`, ...findingsTable('new-findings', bySeverity(result.findings, (f) => f.baseline === 'new'), ctx)]);
+    if (b.changed > 0) yield* lines(['<h2>Changed</h2>', ...findingsTable('changed-findings', only(result.findings, (f) => f.previous !== undefined), ctx)]);
+  }
+  yield* lines(deploysSection(result));
+  yield* lines(groupsSection(result, ctx));
+  yield* lines(gridSection(result));
+  yield* lines(sidecarSection(result));
+  if (ctx.changesOnly !== true) yield* lines([`<h2>Findings</h2>`, ...findingsTable('findings', bySeverity(result.findings), ctx)]);
+  if (b !== undefined && b.fixed.length > 0) yield* lines([`<h2>Fixed since <code>${e(b.file)}</code></h2>`, `<details><summary>${b.fixed.length.toLocaleString('en-US')} fixed</summary>`, ...findingsTable('fixed-findings', b.fixed, ctx), '</details>']);
+  if (result.skipped.length > 0 || result.errors.length > 0) {
+    yield* lines(['<h2>Not scanned or not read</h2>', '<ul id="not-scanned">', ...result.skipped.map((s) => `<li><code>${e(ctx.relativePath?.(s.path) ?? s.path)}</code>: ${e(s.reason)}</li>`), ...result.errors.map((error) => `<li>${e(error)}</li>`), '</ul>']);
+  }
+  yield* lines([`<footer><p class="muted">imagedrift ${e(ctx.version)}${result.live?.scope !== undefined ? ` · ${e(result.live.scope)}` : ''}</p></footer>`, '</body>', '</html>']);
+}
+
+export const html: Reporter = (result, ctx) => [...htmlChunks(result, ctx)].join('');

@@ -79,7 +79,7 @@ function findingRow(finding: Finding, shown: Shown): string {
 
 function groupRow(group: FindingGroup, unit: string): string {
   const members = group.members.slice(0, CELL_FOLD).map((m) => `${code(m.where)}${m.new ? ' 🆕' : ''}`);
-  if (group.members.length > CELL_FOLD) members.push(`… and ${(group.members.length - CELL_FOLD).toLocaleString('en-US')} more`);
+  if (group.count > CELL_FOLD) members.push(`… and ${(group.count - CELL_FOLD).toLocaleString('en-US')} more`);
   const where = `<details><summary>${placesNoun(group, unit)}</summary>${members.join('<br>')}</details>`;
   const rule = group.ruleId !== undefined ? `[${code(group.ruleId)}](${ruleHelpUri(group.ruleId)})` : '';
   const fresh = group.new > 0 ? ` (${group.new.toLocaleString('en-US')} 🆕)` : '';
@@ -89,7 +89,8 @@ function groupRow(group: FindingGroup, unit: string): string {
 /** A block of the report: a heading, a table head and rows, each row counted when left out. */
 interface Block {
   head: string[];
-  rows: Array<{ text: string; counts: Record<Severity, number> }>;
+  /** Rows, rendered only while they fit (`text()`): a backlog of 100,000 findings is counted, not rendered. */
+  rows: Iterable<{ text: () => string; counts: Record<Severity, number> }>;
   /** Wrapped in <details> (notes, fixed findings). */
   folded?: string;
 }
@@ -102,17 +103,27 @@ function findingBlock(heading: string, findings: Iterable<Finding>, ctx: ReportC
   const shown: Shown = { relativePath: ctx.relativePath, linkBase: ctx.linkBase };
   const by = ctx.groupBy ?? 'none';
   if (by === 'none') {
-    const rows: Block['rows'] = [];
-    for (const finding of findings) rows.push({ text: findingRow(finding, shown), counts: one(finding.severity) });
+    const rows = (function* () {
+      for (const finding of findings) yield { text: () => findingRow(finding, shown), counts: one(finding.severity) };
+    })();
     return { head: [heading, '', ...FINDING_HEAD], rows, ...(folded !== undefined ? { folded } : {}) };
   }
   const groups = groupFindings(findings, by, ctx.relativePath);
-  const rows = groups.map((group) => ({ text: groupRow(group, by === 'service' ? 'finding' : unit), counts: { ...group.bySeverity } }));
+  const rows = groups.map((group) => ({ text: () => groupRow(group, by === 'service' ? 'finding' : unit), counts: { ...group.bySeverity } }));
   return { head: [heading, '', ...GROUP_HEAD], rows, ...(folded !== undefined ? { folded } : {}) };
 }
 
 function* ofSeverity(findings: FindingList, severity: Severity, test?: (f: Finding) => boolean): Generator<Finding> {
   for (const finding of findings) if (finding.severity === severity && (test === undefined || test(finding))) yield finding;
+}
+
+/** Errors, then warnings, then notes, passing `test`: read lazily, a pass per severity. */
+function bySeverityOrder(findings: FindingList, test: (f: Finding) => boolean): Iterable<Finding> {
+  return {
+    *[Symbol.iterator]() {
+      for (const severity of SEVERITIES) yield* ofSeverity(findings, severity, test);
+    },
+  };
 }
 
 function summaryTable(result: ScanResult): string[] {
@@ -150,7 +161,8 @@ function deployBlock(result: ScanResult, unit: string): Block | undefined {
   const rows = deployGroups(deploys, result.live?.inventory).map((group) => {
     const places = group.places.slice(0, CELL_FOLD).map(code);
     if (group.places.length > CELL_FOLD) places.push(`… and ${(group.places.length - CELL_FOLD).toLocaleString('en-US')} more`);
-    return { text: `- **${group.kind}** ${escapeCell(deploySentence(group, unit, since))} <details><summary>where</summary>${places.join('<br>')}</details>`, counts: one('note', 0) };
+    const text = `- **${group.kind}** ${escapeCell(deploySentence(group, unit, since))} <details><summary>where</summary>${places.join('<br>')}</details>`;
+    return { text: () => text, counts: one('note', 0) };
   });
   return { head: [`### Deploys since ${code(since)}`, ''], rows };
 }
@@ -182,26 +194,34 @@ export const markdown: Reporter = (result, ctx) => {
   const changesOnly = ctx.changesOnly === true && b !== undefined;
   const blocks: Block[] = [];
   if (b !== undefined) {
-    const fresh = SEVERITIES.flatMap((s) => [...ofSeverity(result.findings, s, (f) => f.baseline === 'new')]);
-    if (fresh.length > 0) blocks.push(findingBlock(`### 🆕 New since ${code(b.file)} (${fresh.length.toLocaleString('en-US')})`, fresh, ctx, unit));
+    const fresh = bySeverityOrder(result.findings, (f) => f.baseline === 'new');
+    if (b.new > 0) blocks.push(findingBlock(`### 🆕 New since ${code(b.file)} (${b.new.toLocaleString('en-US')})`, fresh, ctx, unit));
     const deploys = deployBlock(result, unit);
     if (deploys !== undefined) blocks.push(deploys);
   }
   if (changesOnly) {
-    const changed = SEVERITIES.flatMap((s) => [...ofSeverity(result.findings, s, (f) => f.baseline === 'existing' && f.previous !== undefined)]);
-    if (changed.length > 0) blocks.push(findingBlock(`### Changed (${changed.length.toLocaleString('en-US')})`, changed, ctx, unit));
+    if (b.changed > 0) blocks.push(findingBlock(`### Changed (${b.changed.toLocaleString('en-US')})`, bySeverityOrder(result.findings, (f) => f.baseline === 'existing' && f.previous !== undefined), ctx, unit));
   } else {
+    const by = ctx.groupBy ?? 'none';
+    // Rolled up: the groups are made once, and each goes to the section of its most severe finding.
+    const groups = by !== 'none' && b === undefined ? groupFindings(result.findings, by, ctx.relativePath) : undefined;
     for (const severity of SEVERITIES) {
       const count = result.summary.bySeverity[severity];
       if (count === 0) continue;
       // With a baseline, the new findings were listed above: here the ones that were already there.
-      const test = b !== undefined ? (f: Finding) => f.baseline !== 'new' : undefined;
-      const findings = ofSeverity(result.findings, severity, test);
       const label = b !== undefined ? `${TITLE[severity]} already in the baseline` : TITLE[severity];
       const shownCount = b !== undefined ? count - b.newBySeverity[severity] : count;
       if (shownCount === 0) continue;
-      if (severity === 'note') blocks.push(findingBlock('', findings, ctx, unit, `${ICON[severity]} ${shownCount.toLocaleString('en-US')} ${shownCount === 1 ? 'note' : 'notes'}${b !== undefined ? ' already in the baseline' : ''}`));
-      else blocks.push(findingBlock(`### ${ICON[severity]} ${label} (${shownCount.toLocaleString('en-US')})`, findings, ctx, unit));
+      const heading = severity === 'note' ? '' : `### ${ICON[severity]} ${label} (${shownCount.toLocaleString('en-US')})`;
+      const folded = severity === 'note' ? `${ICON[severity]} ${shownCount.toLocaleString('en-US')} ${shownCount === 1 ? 'note' : 'notes'}${b !== undefined ? ' already in the baseline' : ''}` : undefined;
+      if (groups !== undefined) {
+        const unitOf = by === 'service' ? 'finding' : unit;
+        const rows = groups.filter((g) => g.severity === severity).map((group) => ({ text: () => groupRow(group, unitOf), counts: { ...group.bySeverity } }));
+        if (rows.length > 0) blocks.push({ head: [heading, '', ...GROUP_HEAD], rows, ...(folded !== undefined ? { folded } : {}) });
+        continue;
+      }
+      const findings = ofSeverity(result.findings, severity, b !== undefined ? (f: Finding) => f.baseline !== 'new' : undefined);
+      blocks.push(findingBlock(heading, findings, ctx, unit, folded));
     }
   }
   if (b !== undefined && b.fixed.length > 0) blocks.push(findingBlock('', b.fixed, ctx, unit, `✅ ${b.fixed.length.toLocaleString('en-US')} fixed since ${displayText(b.file)}`));
@@ -218,14 +238,15 @@ export const markdown: Reporter = (result, ctx) => {
     const fixed = opening.join('\n').length + closing.join('\n').length + 2;
     const rows: string[] = [];
     for (const row of block.rows) {
-      if (full || size + fixed + row.text.length + 1 > MARKDOWN_LIMIT) {
+      const text = full ? '' : row.text();
+      if (full || size + fixed + text.length + 1 > MARKDOWN_LIMIT) {
         full = true;
         leftRows += 1;
         for (const s of SEVERITIES) left[s] += row.counts[s];
         continue;
       }
-      rows.push(row.text);
-      size += row.text.length + 1;
+      rows.push(text);
+      size += text.length + 1;
     }
     if (rows.length === 0) continue;
     size += fixed;

@@ -24,8 +24,20 @@ export function placeOf(finding: Finding): string | undefined {
   return finding.workload !== undefined ? liveWorkload(path) : undefined;
 }
 
+/** Counted once per list read from disk or marked lazily: every human report of a run ends with the same summary line. */
+const placeCounts = new WeakMap<object, number>();
+
 /** The number of files (or live workloads) with findings. */
 export function placesWithFindings(findings: Iterable<Finding>): number {
+  if (Array.isArray(findings)) return countPlaces(findings);
+  const cached = placeCounts.get(findings);
+  if (cached !== undefined) return cached;
+  const count = countPlaces(findings);
+  placeCounts.set(findings, count);
+  return count;
+}
+
+function countPlaces(findings: Iterable<Finding>): number {
   const places = new Set<string>();
   for (const finding of findings) {
     const place = placeOf(finding);

@@ -54,7 +54,7 @@ function groupLines(group: FindingGroup, by: 'image' | 'rule', unit: string, sty
   const counts = `${group.count.toLocaleString('en-US')} findings in ${placesNoun(group, unit)}${fresh}`;
   const lines = [`${severityText(group.severity, style)}${what}: ${counts} ${rule}`, `  e.g. ${displayText(group.example.message)}`];
   for (const member of group.members.slice(0, TEXT_FOLD)) lines.push(`  ${displayText(member.where)}${member.severity !== group.severity ? ` (${member.severity})` : ''}${member.new ? ' (new)' : ''}`);
-  if (group.members.length > TEXT_FOLD) lines.push(`  … and ${(group.members.length - TEXT_FOLD).toLocaleString('en-US')} more (--group-by none lists each)`);
+  if (group.count > TEXT_FOLD) lines.push(`  … and ${(group.count - TEXT_FOLD).toLocaleString('en-US')} more (--group-by none lists each)`);
   return lines;
 }
 

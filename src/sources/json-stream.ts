@@ -12,8 +12,21 @@ export type JsonPath = readonly string[];
 export interface StreamOptions {
   /** The containers whose elements (arrays) or members (objects) come one at a time. */
   split: readonly JsonPath[];
-  /** One element or member of a split container: its container's path (joined with `.`), its key or index, its value. */
-  onItem: (path: string, key: string | number, value: unknown) => void;
+  /**
+   * One element or member of a split container: its container's path (joined with `.`), its key
+   * or index, its value, and what has been read so far of the object the split container is in
+   * (its other members that came before it), when that object is walked.
+   */
+  onItem: (path: string, key: string | number, value: unknown, parent?: unknown) => void;
+  /** A walked container (one on the way to a split one) has ended: its path and what was kept of it. */
+  onClose?: (path: string, value: unknown) => void;
+  /**
+   * Split containers whose items are handed over as their JSON text (a Buffer of their own
+   * bytes, not parsed): for copying them elsewhere, or parsing them later when needed.
+   */
+  raw?: readonly JsonPath[];
+  /** Split containers whose items are not wanted this time: scanned past, never parsed or handed over. */
+  skip?: readonly JsonPath[];
   /** Chunk size (tests use small ones). */
   chunkBytes?: number;
   /** Refuse a document larger than this (bytes). */
@@ -154,7 +167,13 @@ export class JsonStreamReader {
       if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
         const closed = this.stack.pop()!;
         if (this.stack.length === 0) this.finished = true;
-        else if (!closed.split && closed.value !== undefined) this.keep(this.stack.at(-1)!, closed.value);
+        else if (closed.split) {
+          // What was split is handed over item by item; its place in the parent says it was there.
+          this.keep(this.stack.at(-1)!, closed.type === 'array' ? [] : {});
+        } else if (closed.value !== undefined) {
+          this.options.onClose?.(closed.path.join('.'), closed.value);
+          this.keep(this.stack.at(-1)!, closed.value);
+        }
         i++;
         continue;
       }
@@ -272,17 +291,24 @@ export class JsonStreamReader {
   }
 
   private deliver(): void {
-    const text = (this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts)).toString('utf8');
+    const bytes = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     this.parts = [];
     this.mode = Mode.Walk;
+    const frame = this.stack.at(-1)!;
+    if (frame.split && this.options.skip?.some((pattern) => matches(frame.path, pattern)) === true) return;
+    if (frame.split && this.options.raw?.some((pattern) => matches(frame.path, pattern)) === true) {
+      // A copy: a single part may be a view of the chunk buffer, which the next read overwrites.
+      this.options.onItem(frame.path.join('.'), frame.type === 'object' ? frame.key! : frame.index, Buffer.from(bytes), this.stack.at(-2)?.value);
+      return;
+    }
+    const text = bytes.toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (err) {
       throw new JsonStreamError(`not JSON near byte ${this.offset}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const frame = this.stack.at(-1)!;
-    if (frame.split) this.options.onItem(frame.path.join('.'), frame.type === 'object' ? frame.key! : frame.index, value);
+    if (frame.split) this.options.onItem(frame.path.join('.'), frame.type === 'object' ? frame.key! : frame.index, value, this.stack.at(-2)?.value);
     else this.keep(frame, value);
   }
 

@@ -92,4 +92,21 @@ describe('imagedrift scan outputs (CLI)', () => {
     const explicit = cli(['scan', '--format', 'markdown', '--link-base', 'https://git.example.org/view/', 'ecs'], dir, { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'a/b', GITHUB_SHA: 'c' });
     expect(explicit.stdout).toContain('[`ecs/task.json:5:32`](https://git.example.org/view/ecs/task.json#L5)');
   });
+
+  it('prints hostile names inert in every human format: no workflow command, no terminal escape', () => {
+    const dir = repo();
+    const evil = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "p\\n::error file=x::injected"\nspec:\n  containers:\n    - name: "c\\u001b[2J\\n::warning::also"\n      image: nginx:latest\n';
+    writeFileSync(join(dir, 'evil.yaml'), evil);
+    const result = cli(['scan', '--format', 'text', '--format', 'github=gh.txt', '--format', 'markdown=r.md', '--format', 'html=r.html', 'evil.yaml'], dir);
+    expect(result.code).toBe(1);
+    const outputs = { text: result.stdout, github: readFileSync(join(dir, 'gh.txt'), 'utf8'), markdown: readFileSync(join(dir, 'r.md'), 'utf8'), html: readFileSync(join(dir, 'r.html'), 'utf8') };
+    for (const [format, out] of Object.entries(outputs)) {
+      expect(out, format).not.toContain('\u001b');
+      const commands = out.split('\n').filter((line) => /^\s*::/.test(line));
+      // Only the github format's own annotations start with `::`, one per finding, with the names escaped inside.
+      if (format === 'github') expect(commands.every((line) => /^::(error|warning|notice) file=evil\.yaml,/.test(line)), commands.join('\n')).toBe(true);
+      else expect(commands, format).toEqual([]);
+    }
+    expect(result.stdout).toContain('Container `c\\u001b[2J\\n::warning::also` in Pod `p\\n::error file=x::injected`');
+  });
 });

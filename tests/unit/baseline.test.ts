@@ -40,7 +40,7 @@ describe('the streaming JSON reader', () => {
       for (let i = 0; i < bytes.length; i += size) reader.feed(bytes.subarray(i, i + size));
       const top = reader.end();
       // Walked containers keep their other members; split ones are handed over item by item.
-      expect(top).toEqual({ schema: 'x', summary: doc.summary, nested: { keep: [1], inner: {} } });
+      expect(top).toEqual({ schema: 'x', findings: [], summary: doc.summary, nested: { keep: [1], inner: { split: [] } }, record: {} });
       expect(items.filter(([p]) => p === 'findings').map(([, , v]) => v)).toEqual(doc.findings);
       expect(items.filter(([p]) => p === 'nested.inner.split').map(([, k, v]) => [k, v])).toEqual(doc.nested.inner.split.map((v, i) => [i, v]));
       expect(items.filter(([p]) => p === 'record').map(([, k, v]) => [k, v])).toEqual(Object.entries(doc.record));
@@ -171,7 +171,7 @@ describe('imagedrift merge', () => {
     const out = join(dir, 'merged.json');
     const outcome = mergeSnapshots([c, a, b], { output: out });
     expect(outcome).toMatchObject({ missing: [], unreadable: [], clusters: 3 });
-    expect(outcome.shards.map((s) => `${s.file} ${s.accounts.join()} ${s.regions.join()}`)).toEqual(['b.json 111111111111 eu-west-1', 'a.json 111111111111 us-east-1', 'c.json 222222222222 us-east-1']);
+    expect(outcome.shards.map((s) => `${s.file} ${s.accounts.join()} ${s.regions.join()}`)).toEqual(['a.json 111111111111 us-east-1', 'b.json 111111111111 eu-west-1', 'c.json 222222222222 us-east-1']);
     const merged = readSnapshot(out);
     expect(merged.scope.regions).toEqual(['eu-west-1', 'us-east-1']);
     expect(merged.accounts!.map((x) => x.accountId)).toEqual(['111111111111', '222222222222']);
@@ -193,7 +193,7 @@ describe('imagedrift merge', () => {
     const again = writeJson(join(dir, 'a-again.json'), shardSnapshot({ services: 1, account: '111111111111', region: 'us-east-1', cluster: 'other' }));
     const out = join(dir, 'merged.json');
     expect(() => mergeSnapshots([a, again], { output: out })).toThrow(ShardOverlapError);
-    expect(() => mergeSnapshots([a, again], { output: out })).toThrow(`${a} and ${again} both cover 111111111111/us-east-1: shards must not overlap (one account and region each)`);
+    expect(() => mergeSnapshots([a, again], { output: out })).toThrow(`${again} and ${a} both cover 111111111111/us-east-1: shards must not overlap (one account and region each)`);
     expect(() => readFileSync(out)).toThrow();
   });
 
