@@ -32,8 +32,8 @@ const { values } = parseArgs({
     families: { type: 'string', default: '100' },
     latency: { type: 'string', default: '30' },
     parallel: { type: 'string', default: '3' },
-    'rate-burst': { type: 'string', default: '40' },
-    'rate-per-second': { type: 'string', default: '20' },
+    'rate-burst': { type: 'string', default: '20' },
+    'rate-per-second': { type: 'string', default: '10' },
     keep: { type: 'string' },
   },
 });
