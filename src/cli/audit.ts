@@ -5,8 +5,6 @@
 import { isatty } from 'node:tty';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AuditStats } from '../audit/judge.js';
-import { PROGRESS_MODES } from '../audit/progress.js';
-import type { ProgressMode } from '../audit/progress.js';
 import type { ScanResult } from '../core/types.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
@@ -18,8 +16,8 @@ import { oneOf } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
-import { addReportOptions, applyBaseline, reportContext, reportExitCode } from './report-options.js';
-import type { ReportFlags } from './report-options.js';
+import { addReportOptions, applyBaseline, reportContext, reportExitCode, PROGRESS_MODES } from './report-options.js';
+import type { ProgressMode, ReportFlags } from './report-options.js';
 import { VERSION } from './version.js';
 
 /**

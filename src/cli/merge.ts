@@ -9,8 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PROGRESS_MODES } from '../audit/progress.js';
-import type { ProgressMode } from '../audit/progress.js';
 import { displayText } from '../core/display.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
@@ -20,8 +18,8 @@ import { oneOf } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
-import { addReportOptions } from './report-options.js';
-import type { ReportFlags } from './report-options.js';
+import { addReportOptions, PROGRESS_MODES } from './report-options.js';
+import type { ProgressMode, ReportFlags } from './report-options.js';
 
 interface MergeFlags extends ReportFlags {
   snapshot?: string;

@@ -12,6 +12,10 @@ import type { FailOn } from './exit-codes.js';
 import { oneOf } from './options.js';
 import { UsageError } from './outputs.js';
 
+/** `--progress` (audit ecs, merge); defined here so that defining the options loads nothing of src/audit. */
+export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'none'] as const;
+export type ProgressMode = (typeof PROGRESS_MODES)[number];
+
 export interface ReportFlags {
   baseline?: string;
   newOnly?: boolean;
