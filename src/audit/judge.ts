@@ -7,6 +7,7 @@
 // task definition in use by the service (its deployments, its service revisions, its running tasks)
 // contributes its containers; tasks and service revisions contribute the digests they run or resolved.
 import { canonicalReference } from '../core/parse-reference.js';
+import type { InventoryWorkload, LiveAudit } from '../core/inventory.js';
 import type { Container, Finding, ImageRef, Location, ScanResult, Workload } from '../core/types.js';
 import { assignRoles } from '../extractors/containers.js';
 import type { ExtractContext } from '../extractors/types.js';
@@ -56,7 +57,7 @@ export interface AuditStats {
 
 export interface AuditJudgement {
   /** An audit's findings are few (one list per fleet): always an array. */
-  result: ScanResult & { findings: Finding[] };
+  result: ScanResult & { findings: Finding[]; live: LiveAudit & { inventory: InventoryWorkload[] } };
   stats: AuditStats;
 }
 
@@ -283,8 +284,9 @@ class Judge {
     return live;
   }
 
-  run(now: string): { findings: Finding[]; refs: number; stats: Omit<AuditStats, 'references' | 'serverTime'> } {
+  run(now: string): { findings: Finding[]; refs: number; stats: Omit<AuditStats, 'references' | 'serverTime'>; inventory: InventoryWorkload[] } {
     const findings: Finding[] = [];
+    const inventory: InventoryWorkload[] = [];
     let refs = 0;
     let services = 0;
     let taskGroups = 0;
@@ -317,7 +319,9 @@ class Judge {
           }
         }
         const exceptions = view.policy.exceptions;
-        for (const finding of found) if (exceptions.length === 0 || findException(exceptions, finding, finding.location.path, now) === undefined) findings.push(finding);
+        const kept = found.filter((finding) => exceptions.length === 0 || findException(exceptions, finding, finding.location.path, now) === undefined);
+        for (const item of kept) findings.push(item);
+        inventory.push(inventoryOf(unit, subjects, kept));
       }
     }
     for (const entry of this.snapshot.incomplete) {
@@ -332,8 +336,44 @@ class Judge {
       findings,
       refs,
       stats: { accounts: accounts.size, regions: this.snapshot.scope.regions.length, clusters: this.snapshot.clusters.length, services, taskGroups, tasks },
+      inventory,
     };
   }
+}
+
+/** What runs in a unit, per container and declared image, with the rules reported on each (for the HTML grid and deploy-level diffs). */
+function inventoryOf(unit: Unit, subjects: Subject[], kept: Finding[]): InventoryWorkload {
+  return {
+    location: unit.path,
+    workload: unit.workload,
+    tasks: unit.tasks.length,
+    containers: subjects.map((subject) => {
+      const { ref, parsed, live } = subject;
+      const rules = kept.filter((f) => f.location.path === ref.location.path && f.image?.raw === ref.raw).map((f) => f.ruleId);
+      const current = live?.registry?.current;
+      return {
+        name: ref.container.name ?? '',
+        role: ref.container.role,
+        image: ref.raw,
+        ...(parsed !== undefined && subject.unresolvable === undefined ? { repository: `${parsed.registry}/${parsed.repository}` } : {}),
+        digests: (live?.digests ?? []).map((d) => ({ digest: d.digest, tasks: d.tasks, ...(d.versionTag !== undefined ? { versionTag: d.versionTag } : {}), ...(d.exists !== undefined ? { exists: d.exists } : {}) })),
+        ...(current !== undefined ? { current: { digest: current.digest, ...(current.versionTag !== undefined ? { versionTag: current.versionTag } : {}) } } : {}),
+        rules: [...new Set(rules)],
+      };
+    }),
+  };
+}
+
+function count(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : `${word}s`}`;
+}
+
+/** The end of an audit's summary line: what was audited, and as of when. */
+export function auditScope(stats: AuditStats): string {
+  const groups = stats.taskGroups > 0 ? `, ${count(stats.taskGroups, 'standalone task group')}` : '';
+  const where = `${count(stats.clusters, 'cluster')}, ${count(stats.regions, 'region')}, ${count(stats.accounts, 'account')}`;
+  const when = stats.serverTime !== undefined ? `, as of ${stats.serverTime} (AWS time)` : '';
+  return `${count(stats.tasks, 'task')}, ${count(stats.references, 'image reference')}${groups} across ${where}${when}`;
 }
 
 /** The account an incomplete entry belongs to: its own, the only audited one, or the one its region's clusters have. */
@@ -398,15 +438,24 @@ export function judgeSnapshot(snapshot: EcsSnapshot, policy: Policy, options: Ju
 /** The snapshot judged into the ScanResult every reporter reads, with the figures of the audit. */
 export function auditResult(snapshot: EcsSnapshot, policy: Policy, options: JudgeOptions = {}): AuditJudgement {
   const now = options.now ?? snapshotDate(snapshot);
-  const { findings: kept, refs, stats } = new Judge(snapshot, policy).run(now);
+  const { findings: kept, refs, stats, inventory } = new Judge(snapshot, policy).run(now);
   const errors = snapshot.incomplete.map((entry) => `${incompleteLocation(entry, snapshot)}: not audited: ${entry.code} on ${entry.operation}`);
+  const all: AuditStats = { ...stats, references: refs, ...(snapshot.serverTime !== undefined ? { serverTime: snapshot.serverTime } : {}) };
   return {
     result: {
       findings: sortFindings(kept),
       skipped: [],
       errors: [...new Set(errors)],
       summary: summarise(kept, { ...emptySummary(), refsFound: refs }),
+      live: {
+        source: 'ecs',
+        ...(snapshot.serverTime !== undefined ? { asOf: snapshot.serverTime } : {}),
+        unit: 'service',
+        workloads: stats.services + stats.taskGroups,
+        scope: auditScope(all),
+        inventory,
+      },
     },
-    stats: { ...stats, references: refs, ...(snapshot.serverTime !== undefined ? { serverTime: snapshot.serverTime } : {}) },
+    stats: all,
   };
 }

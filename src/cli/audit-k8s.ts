@@ -10,7 +10,7 @@ import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
 import type { K8sSnapshot } from '../sources/k8s/snapshot.js';
 import { writeAuditReports } from './audit.js';
-import { ExitCode, getExitCode } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { failOnOption } from './options.js';
 import { useColor } from './color.js';
@@ -18,9 +18,11 @@ import { isatty } from 'node:tty';
 import { parseFormatOption, resolveOutputs, UsageError } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { parseDate, setupRun } from './policy-options.js';
-import { parseDuration } from './resolve-options.js';
+import { parseTimeout } from './resolve-options.js';
+import { addReportOptions, applyBaseline, reportContext, reportExitCode } from './report-options.js';
+import type { ReportFlags } from './report-options.js';
 
-interface K8sFlags {
+interface K8sFlags extends ReportFlags {
   kubeconfig?: string;
   context?: string;
   namespace: string[];
@@ -122,8 +124,16 @@ async function run(flags: K8sFlags): Promise<void> {
     }
     if (flags.resolve === true) {
       const { addK8sRegistryFacts } = await import('../audit/k8s/collect.js');
+      // Registries through the proxies the environment names, as for scan --resolve.
+      const { ProxyConfigError, proxySettingsFromEnv } = await import('../resolve/proxy.js');
+      let proxy;
+      try {
+        proxy = proxySettingsFromEnv();
+      } catch (err) {
+        throw err instanceof ProxyConfigError ? new UsageError(err.message) : err;
+      }
       snapshot = await addK8sRegistryFacts(snapshot, {
-        resolver: { insecureRegistries: flags.insecureRegistry, timeoutMs: flags.timeout, concurrency: flags.concurrency, onWarning: (message) => process.stderr.write(`imagedrift: ${message}\n`) },
+        resolver: { insecureRegistries: flags.insecureRegistry, timeoutMs: flags.timeout, concurrency: flags.concurrency, proxy, onWarning: (message) => process.stderr.write(`imagedrift: ${message}\n`) },
         concurrency: flags.concurrency,
       });
     }
@@ -136,14 +146,16 @@ async function run(flags: K8sFlags): Promise<void> {
     }
   }
   // Exceptions expire on the API server's calendar (or the snapshot's), unless --now says otherwise.
-  const { result, stats } = k8sAuditResult(snapshot, policy, { now: flags.now ?? k8sSnapshotDate(snapshot) });
-  writeAuditReports(result, outputs, { color: useColor(flags.color, process.env, isatty(1)), policy }, k8sSummaryLine(result, stats));
+  const now = flags.now ?? k8sSnapshotDate(snapshot);
+  const judged = k8sAuditResult(snapshot, policy, { now });
+  const result = await applyBaseline(judged.result, flags, { policy, now });
+  writeAuditReports(result, outputs, { color: useColor(flags.color, process.env, isatty(1)), policy, report: reportContext(flags) }, k8sSummaryLine(result, judged.stats));
   if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${plural(result.errors.length, 'scope')} could not be read (see the audit-incomplete findings)\n`);
-  process.exitCode = getExitCode(result, flags.failOn);
+  process.exitCode = reportExitCode(result, flags, flags.failOn);
 }
 
 export function k8sCommand(): Command {
-  return new Command('k8s')
+  const command = new Command('k8s')
     .description('Audit what really runs in a Kubernetes cluster (the pods of each workload, the digests they run) against the workloads\' specs, the policy and, with --resolve, what the registries serve now.')
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the service account when run in a pod)')
     .option('--context <name>', "kubeconfig context (default: the current context); with --from-file, the cluster's name in locations")
@@ -155,7 +167,7 @@ export function k8sCommand(): Command {
     .option('--from-snapshot <file>', 'judge a saved snapshot instead of reading the cluster (no network)')
     .option('--resolve', 'ask the registries what each tag points at now and whether running digests still exist (tag-moved-since-deploy, running-digest-missing)')
     .addOption(new Option('--insecure-registry <host:port>', 'with --resolve: reach this registry over plain HTTP (loopback registries always are); repeatable').argParser(collect).default([]))
-    .addOption(new Option('--timeout <duration>', 'with --resolve: per-request timeout').argParser(parseDuration).default(15_000, '15s'))
+    .addOption(new Option('--timeout <duration>', 'with --resolve: per-request timeout').argParser(parseTimeout).default(15_000, '15s'))
     .addOption(
       new Option('-f, --format <format[=file]>', `output format: ${FORMAT_NAMES.join(', ')}; repeat for several reports, each but one with =FILE (default: text)`).argParser(parseFormatOption),
     )
@@ -164,7 +176,8 @@ export function k8sCommand(): Command {
     .option('--policy <file>', 'policy file (default: .imagedrift.yaml in the working directory or above, up to the repository root; else the bundled default)')
     .addOption(new Option('--now <date>', "today's date for exception expiry, YYYY-MM-DD (default: the date on the API server's clock)").argParser(parseDate))
     .addOption(new Option('--concurrency <n>', 'lists (and registry look-ups) in flight at a time').argParser(positiveInt).default(4))
-    .option('--no-color', 'never colour the output')
+    .option('--no-color', 'never colour the output');
+  return addReportOptions(command, { groupBy: 'image' })
     .addHelpText(
       'after',
       `
@@ -175,6 +188,7 @@ Examples:
   $ kubectl get pods,deployments,statefulsets,daemonsets,replicasets,jobs,cronjobs -A -o json \\
       | imagedrift audit k8s --from-file - --context prod
   $ imagedrift audit k8s --from-snapshot tonight.json        re-judge offline
+  $ imagedrift audit k8s -A --baseline last-night.json --new-only   fail only on new findings
 
 Findings: the file rules (latest-tag, mutable-tag, … with sidecar roles; containers injected at
 admission, such as istio-proxy, are sidecars) on the pod templates and pods, and fleet-drift,

@@ -2,18 +2,18 @@
 // declared and what the registry serves now. Same rules engine, policy and reporters as `scan`.
 // The command and its options are defined up front; the audit itself (src/audit, the AWS SDK) is
 // loaded when the action runs.
-import { isatty } from 'node:tty';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isatty } from 'node:tty';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { AuditStats } from '../audit/judge.js';
 import type { ScanResult } from '../core/types.js';
 import type { Policy } from '../policy/types.js';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
-import { summaryLine } from '../report/text.js';
+import { summaryLine } from '../report/summary.js';
 import type { EcsSnapshot } from '../sources/ecs-live.js';
-import { ExitCode, getExitCode } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { failOnOption } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs, writeStdout } from './outputs.js';
@@ -21,6 +21,8 @@ import type { OutputSpec } from './outputs.js';
 import { useColor } from './color.js';
 import { parseDate, setupRun } from './policy-options.js';
 import { parseTimeout } from './resolve-options.js';
+import { addReportOptions, applyBaseline, reportContext, reportExitCode, PROGRESS_MODES } from './report-options.js';
+import type { ProgressMode, ReportFlags } from './report-options.js';
 import { VERSION } from './version.js';
 import { k8sCommand } from './audit-k8s.js';
 
@@ -43,7 +45,8 @@ export function silenceSdkNodeVersionWarning(): void {
 
 silenceSdkNodeVersionWarning();
 
-interface AuditFlags {
+interface AuditFlags extends ReportFlags {
+  progress: ProgressMode;
   region: string[];
   cluster: string[];
   service: string[];
@@ -86,25 +89,18 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
 }
 
-/** The text report's last line, in the audit's terms (services and tasks, not files). */
-export function auditSummaryLine(result: ScanResult, stats: AuditStats): string {
-  const { bySeverity } = result.summary;
-  const total = bySeverity.error + bySeverity.warning + bySeverity.note;
-  const counts = `${plural(bySeverity.error, 'error')}, ${plural(bySeverity.warning, 'warning')}, ${plural(bySeverity.note, 'note')}`;
-  const groups = stats.taskGroups > 0 ? ` and ${plural(stats.taskGroups, 'standalone task group')}` : '';
-  const where = `${plural(stats.clusters, 'cluster')}, ${plural(stats.regions, 'region')}, ${plural(stats.accounts, 'account')}`;
-  const when = stats.serverTime !== undefined ? `, as of ${stats.serverTime} (AWS time)` : '';
-  const incomplete = result.errors.length > 0 ? `; incomplete: ${plural(result.errors.length, 'scope')} not read` : '';
-  return `${plural(total, 'finding')} (${counts}) in ${plural(stats.services, 'service')}${groups} (${plural(stats.tasks, 'task')}, ${plural(stats.references, 'image reference')}) across ${where}${when}${incomplete}`;
+/** The reports' last line, in the audit's terms: the services with findings (of how many), then what was audited. */
+export function auditSummaryLine(result: ScanResult, _stats?: AuditStats): string {
+  return summaryLine(result);
 }
 
 /**
  * Every format from the same result, as `scan` writes them; the text report ends with the audit's
- * own summary line (services and tasks, or workloads and pods; not files). Shared by `audit ecs` and `audit k8s`.
+ * own summary line (services and tasks, or workloads and pods; not files). Shared by `audit ecs` and
+ * `audit k8s`. `color` is the whole decision (useColor: --no-color, NO_COLOR, FORCE_COLOR, a terminal).
  */
-/** Writes an audit's reports; `color` is the whole decision (useColor: --no-color, NO_COLOR, FORCE_COLOR, a terminal). */
-export function writeAuditReports(result: ScanResult, outputs: readonly OutputSpec[], options: { color: boolean; policy: Policy }, summary: string): void {
-  const ctx = { color: options.color, version: VERSION, relativePath: (path: string) => path, policy: options.policy };
+export function writeAuditReports(result: ScanResult, outputs: readonly OutputSpec[], options: { color: boolean; policy: Policy; report: ReturnType<typeof reportContext> }, summary: string): void {
+  const ctx = { color: options.color, version: VERSION, relativePath: (path: string) => path, policy: options.policy, ...options.report };
   writeOutputs(
     result,
     outputs.filter((spec) => spec.format !== 'text'),
@@ -168,7 +164,7 @@ async function run(flags: AuditFlags): Promise<void> {
       throw err instanceof ProxyConfigError ? new UsageError(err.message) : err;
     }
     const { progressDisplay } = await import('../audit/progress.js');
-    const progress = progressDisplay(process.stderr);
+    const progress = progressDisplay(process.stderr, { mode: flags.progress });
     try {
       snapshot = await collectLiveSnapshot({
         regions,
@@ -177,8 +173,11 @@ async function run(flags: AuditFlags): Promise<void> {
         ...(flags.profile !== undefined ? { profile: flags.profile } : {}),
         ...(flags.roleArn.length > 0 ? { roleArns: flags.roleArn } : {}),
         concurrency: flags.concurrency,
-        // Every AWS call and registry request: at most --timeout per attempt, through the proxies.
-        aws: { requestTimeoutMs: flags.timeout, proxy },
+        // Every AWS call and registry request: at most --timeout per attempt, through the proxies. A
+        // shard of hundreds of services meets the APIs' rate limits: adaptive retries slow the client
+        // down to what AWS allows instead of spending the retry quota (AWS_RETRY_MODE=standard keeps
+        // the SDK's default).
+        aws: { requestTimeoutMs: flags.timeout, proxy, retryMode: process.env.AWS_RETRY_MODE === 'standard' ? 'standard' : 'adaptive' },
         resolver: { timeoutMs: flags.timeout, proxy },
         onProgress: (p) => progress.update(p),
       });
@@ -195,14 +194,16 @@ async function run(flags: AuditFlags): Promise<void> {
   }
 
   // Exceptions expire on AWS's calendar (the snapshot's server time), unless --now says otherwise.
-  const { result, stats } = auditResult(snapshot, policy, { now: flags.now ?? snapshotDate(snapshot) });
-  writeAuditReports(result, outputs, { color: useColor(flags.color, process.env, isatty(1)), policy }, auditSummaryLine(result, stats));
+  const now = flags.now ?? snapshotDate(snapshot);
+  const judged = auditResult(snapshot, policy, { now });
+  const result = await applyBaseline(judged.result, flags, { policy, now });
+  writeAuditReports(result, outputs, { color: useColor(flags.color, process.env, isatty(1)), policy, report: reportContext(flags) }, auditSummaryLine(result, judged.stats));
   if (result.errors.length > 0) process.stderr.write(`imagedrift: the audit is incomplete: ${plural(result.errors.length, 'scope')} could not be read (see the audit-incomplete findings)\n`);
-  process.exitCode = getExitCode(result, flags.failOn);
+  process.exitCode = reportExitCode(result, flags, flags.failOn);
 }
 
 function ecsCommand(): Command {
-  return new Command('ecs')
+  const command = new Command('ecs')
     .description('Audit what really runs in Amazon ECS (task definitions in use, the digests their tasks run) against the policy and what the registries serve now.')
     .addOption(new Option('--region <region>', 'AWS region to audit; repeatable').argParser(region).default([], 'AWS_REGION, AWS_DEFAULT_REGION or the profile\'s region'))
     .addOption(new Option('--cluster <glob>', 'only clusters whose name matches; repeatable').argParser(collect).default([], 'all'))
@@ -221,6 +222,8 @@ function ecsCommand(): Command {
     .addOption(new Option('--concurrency <n>', 'clusters and registry look-ups in flight at a time').argParser(positiveInt).default(4))
     .addOption(new Option('--timeout <duration>', 'per-attempt timeout of each AWS call and registry request').argParser(parseTimeout).default(30_000, '30s'))
     .option('--no-color', 'never colour the output')
+    .addOption(new Option('--progress <mode>', 'progress on stderr: auto (tty on a terminal, else plain), tty (one line redrawn), plain (a line every 10 s, for CI logs), none').choices([...PROGRESS_MODES]).default('auto'));
+  return addReportOptions(command, { groupBy: 'image' })
     .addHelpText(
       'after',
       `
@@ -232,6 +235,8 @@ Examples:
   $ imagedrift audit ecs --snapshot tonight.json --format json -o findings.json
   $ imagedrift audit ecs --format text --format markdown=audit.md --format sarif=audit.sarif
   $ imagedrift audit ecs --from-snapshot tonight.json          re-judge offline
+  $ imagedrift audit ecs --baseline last-night.json --new-only  fail only on new drift
+  $ imagedrift audit ecs --format html=audit.html --group-by rule
 
 Findings: the file rules (latest-tag, mutable-tag, … with sidecar roles) on the task definitions
 in use, and fleet-drift, tag-moved-since-deploy, version-consistency-disabled,

@@ -1,7 +1,9 @@
 // The imagedrift command line.
 import { Command, CommanderError } from 'commander';
 import { auditCommand } from './audit.js';
+import { diffCommand } from './diff.js';
 import { ExitCode } from './exit-codes.js';
+import { mergeCommand } from './merge.js';
 import { pinCommand } from './pin.js';
 import { prCommand } from './pr.js';
 import { rulesCommand } from './rules.js';
@@ -39,9 +41,11 @@ Examples:
   $ imagedrift pr                                   open a pull request that pins them
   $ imagedrift audit ecs --region us-east-1         what really runs in ECS
   $ imagedrift audit k8s -A --resolve               what really runs in Kubernetes
+  $ imagedrift diff last-night.json tonight.json    what changed since last night
+  $ imagedrift merge shards/ --snapshot fleet.json  combine a sharded audit
   $ imagedrift rules                                every rule, its severities and what it flags`,
     );
-  for (const command of [scanCommand(), pinCommand(), prCommand(), auditCommand(), rulesCommand()]) main.addCommand(command);
+  for (const command of [scanCommand(), pinCommand(), prCommand(), auditCommand(), diffCommand(), mergeCommand(), rulesCommand()]) main.addCommand(command);
   usageErrorsWithHint(main);
   return main;
 }

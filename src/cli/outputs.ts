@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { FORMAT_NAMES, REPORTERS } from '../report/index.js';
+import { htmlChunks } from '../report/html.js';
 import { jsonChunks } from '../report/json.js';
 import type { FormatName, ReportContext } from '../report/index.js';
 import type { ScanResult } from '../core/types.js';
@@ -95,8 +96,8 @@ export function* batched(chunks: Iterable<string>): Generator<string> {
 export function writeOutputs(result: ScanResult, specs: readonly OutputSpec[], ctx: ReportContext, stdout: (text: string) => void): void {
   for (const spec of specs) {
     const color = ctx.color && spec.file === undefined && spec.format === 'text';
-    // JSON goes out a finding at a time: the report of a huge scan never sits in memory whole.
-    const chunks = batched(spec.format === 'json' ? jsonChunks(result, ctx) : [REPORTERS[spec.format](result, { ...ctx, color })]);
+    // JSON goes out a finding at a time, HTML a row at a time: the report of a huge scan or fleet never sits in memory whole.
+    const chunks = batched(spec.format === 'json' ? jsonChunks(result, ctx) : spec.format === 'html' ? htmlChunks(result, ctx) : [REPORTERS[spec.format](result, { ...ctx, color })]);
     if (spec.file === undefined) {
       for (const chunk of chunks) stdout(chunk);
       continue;

@@ -278,7 +278,7 @@ async function runPr(paths: string[], flags: PrFlags, created: { resolver?: Crea
   const errors: string[] = [];
   const toPlan = (report: PinReport, branch: string, label?: string, onlyPath?: string): GroupPlan => {
     const inScope = (path: string) => onlyPath === undefined || toRepo(path) === onlyPath;
-    errors.push(...report.errors);
+    for (const item of report.errors) errors.push(item);
     const refused = report.files.filter((file) => file.refused !== undefined && inScope(file.path));
     return {
       branch,

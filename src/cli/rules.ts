@@ -39,7 +39,7 @@ export function ruleRows(policy: Policy): RuleRow[] {
 export function rulesTable(rows: readonly RuleRow[]): string {
   const header: RuleRow = { id: 'RULE', severity: 'SEVERITY', sidecarSeverity: 'SIDECAR', checkedBy: 'CHECKED BY' as RuleRow['checkedBy'], description: 'WHAT IT FLAGS', helpUri: '' };
   const all = [header, ...rows];
-  const width = (key: 'id' | 'severity' | 'sidecarSeverity' | 'checkedBy') => Math.max(...all.map((row) => row[key].length));
+  const width = (key: 'id' | 'severity' | 'sidecarSeverity' | 'checkedBy') => all.reduce((most, row) => Math.max(most, row[key].length), -Infinity);
   const widths = { id: width('id'), severity: width('severity'), sidecarSeverity: width('sidecarSeverity'), checkedBy: width('checkedBy') };
   const line = (row: RuleRow) =>
     [row.id.padEnd(widths.id), row.severity.padEnd(widths.severity), row.sidecarSeverity.padEnd(widths.sidecarSeverity), row.checkedBy.padEnd(widths.checkedBy), row.description].join('  ');

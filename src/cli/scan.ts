@@ -8,21 +8,24 @@ import { Command, Option } from 'commander';
 import { formatIssue, PolicyError } from '../policy/errors.js';
 import { FORMAT_NAMES } from '../report/index.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../sources/files.js';
+import { displayText } from '../core/display.js';
 import { useColor } from './color.js';
-import { ExitCode, getExitCode } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import type { FailOn } from './exit-codes.js';
 import { failOnOption, parseSize, parseWorkers } from './options.js';
 import { parseFormatOption, resolveOutputs, UsageError, writeOutputs, writeStdout } from './outputs.js';
 import type { OutputSpec } from './outputs.js';
 import { addPolicyOptions, setupRun } from './policy-options.js';
 import type { PolicyFlags } from './policy-options.js';
+import { addReportOptions, applyBaseline, reportContext, reportExitCode } from './report-options.js';
+import type { ReportFlags } from './report-options.js';
 import { addResolveOptions, budgetOptions, resolverFrom } from './resolve-options.js';
 import type { ResolveFlags } from './resolve-options.js';
 import { VERSION } from './version.js';
 import type { NewerLevel } from '../scan/resolve-phase.js';
 import type { ImageRef } from '../core/types.js';
 
-interface ScanFlags extends PolicyFlags, ResolveFlags {
+interface ScanFlags extends PolicyFlags, ResolveFlags, ReportFlags {
   resolve?: boolean;
   newer: NewerLevel;
   format?: OutputSpec[];
@@ -87,7 +90,7 @@ export function scanCommand(): Command {
   command
     .addOption(new Option('--resolve', 'ask the registries: propose pinned digests, and find moved tags, deleted digests and newer versions').helpGroup(REGISTRY_GROUP))
     .addOption(new Option('--newer <level>', 'the lowest level of newer release to report').choices(['patch', 'minor', 'major', 'off']).default('patch').helpGroup(REGISTRY_GROUP));
-  return addResolveOptions(command, REGISTRY_GROUP)
+  return addReportOptions(addResolveOptions(command, REGISTRY_GROUP), { groupBy: 'none' })
     .addHelpText(
       'after',
       `
@@ -100,6 +103,7 @@ Examples:
   $ imagedrift scan --format text --format sarif=results.sarif --format markdown=summary.md
   $ imagedrift scan --changed-since origin/main --policy policies/strict.yaml
   $ imagedrift scan --resolve --format json -o results.json   propose digests (for pin --from-results)
+  $ imagedrift scan --baseline main.sarif --new-only          fail only on findings main does not have
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or configuration error
 (including an invalid policy file), 3 the scan could not complete (an input path could not be
@@ -143,17 +147,18 @@ read, or with --resolve a reference could not be checked).`,
         } else {
           result = await scanPaths(paths, options);
         }
+        result = await applyBaseline(result, flags, { policy: setup.policy, relativePath, now: setup.now });
         const linkBase = flags.linkBase ?? defaultLinkBase(process.env);
         // Whether fd 1 is a terminal, asked directly: process.stdout would be created (~1 ms for a
         // pipe) even when every report goes to a file.
         writeOutputs(
           result,
           outputs,
-          { color: useColor(flags.color, process.env, isatty(1)), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}) },
+          { color: useColor(flags.color, process.env, isatty(1)), version: VERSION, relativePath, policy: setup.policy, ...(linkBase !== undefined ? { linkBase } : {}), ...reportContext(flags) },
           writeStdout,
         );
-        for (const error of result.errors) process.stderr.write(`imagedrift: ${error}\n`);
-        process.exitCode = getExitCode(result, flags.failOn);
+        for (const error of result.errors) process.stderr.write(`imagedrift: ${displayText(error)}\n`);
+        process.exitCode = reportExitCode(result, flags, flags.failOn);
       } catch (err) {
         if (err instanceof PolicyError) {
           for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);

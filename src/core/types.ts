@@ -1,4 +1,5 @@
 // Core data types shared by every layer. Pure: no I/O here.
+import type { BaselineComparison, BaselineState, LiveAudit } from './inventory.js';
 
 /** A parsed Docker/OCI image reference (see parse-reference.ts). */
 export interface ParsedReference {
@@ -158,6 +159,12 @@ export interface Finding {
   container?: Container;
   workload?: Workload;
   fix?: Fix;
+  /** The finding's stable identity (src/core/identity.ts); set when compared with a baseline, else computed by the reporters that show it. */
+  identity?: string;
+  /** Compared with a baseline: `new`, or `existing` in it. */
+  baseline?: BaselineState;
+  /** Compared with a baseline: the baseline's severity and message when they differ from these. */
+  previous?: { severity: Severity; message: string };
 }
 
 /** A file that was not scanned, with the reason (binary, too large, not UTF-8, unreadable, …). */
@@ -198,4 +205,8 @@ export interface ScanResult {
   /** Errors that stopped part of the scan (an unreadable path given on the command line). */
   errors: string[];
   summary: Summary;
+  /** Set by `--baseline` and `imagedrift diff` (src/baseline). */
+  baseline?: BaselineComparison;
+  /** Set by live audits: what was audited, and the inventory of what runs. */
+  live?: LiveAudit;
 }

@@ -97,7 +97,7 @@ export function planFile(text: string, targets: readonly PinTarget[], options: P
       const planned = planParts(text, ref, parsed, proposal, options);
       if ('reason' in planned) left.push({ ref, reason: planned.reason });
       else {
-        edits.push(...planned.edits);
+        for (const item of planned.edits) edits.push(item);
         pins.push({ ref, value: planned.value });
       }
       continue;

@@ -138,7 +138,7 @@ export async function runGroup(ctx: PrContext, group: GroupPlan, requests: reado
 
   if (mine === undefined) {
     const created = await forge.create({ branch, base: ctx.base, title, body: text, labels: ctx.labels, reviewers: ctx.reviewers });
-    warnings.push(...created.warnings);
+    for (const item of created.warnings) warnings.push(item);
     ctx.say(`${branch}: ${pushed !== undefined ? `pushed ${pushed.slice(0, 12)}, ` : ''}opened ${noun} ${forge.ref(created.number)}: ${created.url}`);
     return { branch, status: 'opened', request: created, ...(pushed !== undefined ? { pushed } : {}), warnings };
   }

@@ -2,8 +2,8 @@
 // description, documentation link and the level the policy gives them; each finding as a result at
 // its exact region (UTF-16 columns), with a fingerprint that survives lines moving and, when a pin
 // was proposed, the fix.
-import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { FindingIdentities, IDENTITY_VERSION, identityOf } from '../core/identity.js';
 import type { Finding, Severity } from '../core/types.js';
 import type { Policy } from '../policy/types.js';
 import { severityFor } from '../rules/engine.js';
@@ -15,7 +15,8 @@ import type { Reporter } from './types.js';
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** The base every artifact URI is relative to: the repository root. */
 export const SRCROOT = '%SRCROOT%';
-const FINGERPRINT_KEY = 'imagedrift/v1';
+/** The fingerprint's name: the identity recipe's version (src/core/identity.ts). */
+const FINGERPRINT_KEY = IDENTITY_VERSION;
 
 type Level = 'error' | 'warning' | 'note' | 'none';
 
@@ -45,11 +46,11 @@ export function artifactUri(path: string): { uri: string; uriBaseId?: string } {
   return { uri: path.split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }
 
-/** What identifies a finding apart from where it is: rule, file, workload, container and image, never the line. */
-function identity(finding: Finding, uri: string): string {
-  const { workload, container, image } = finding;
-  const who = workload !== undefined || container !== undefined ? [workload?.kind, workload?.namespace, workload?.name, container?.name, image?.raw] : [finding.message];
-  return JSON.stringify([finding.ruleId, uri, ...who]);
+/** SARIF's baselineState for a finding compared with a baseline. */
+function baselineState(finding: Finding): 'new' | 'unchanged' | 'updated' | undefined {
+  if (finding.baseline === undefined) return undefined;
+  if (finding.baseline === 'new') return 'new';
+  return finding.previous !== undefined ? 'updated' : 'unchanged';
 }
 
 export const sarif: Reporter = (result, { version, relativePath, policy }) => {
@@ -59,12 +60,13 @@ export const sarif: Reporter = (result, { version, relativePath, policy }) => {
   for (const finding of result.findings) used.add(finding.ruleId);
   const rules = (Object.values(RULES) as Rule[]).filter((rule) => used.has(rule.id));
   const ruleIndex = new Map(rules.map((rule, i) => [rule.id, i]));
-  const seen = new Map<string, number>();
+  // The fingerprint is the finding's identity: rule, file or live location, workload, container
+  // and image repository, never the line, so an alert keeps its identity when lines above it move.
+  const identities = new FindingIdentities(relativePath);
   const results = Array.from(result.findings, (finding) => {
     const location = artifactUri(relativePath?.(finding.location.path) ?? finding.location.path);
-    const key = identity(finding, location.uri);
-    const occurrence = seen.get(key) ?? 0;
-    seen.set(key, occurrence + 1);
+    const identity = identityOf(finding, identities);
+    const state = baselineState(finding);
     const { line, column, endLine, endColumn } = finding.location;
     const index = ruleIndex.get(finding.ruleId);
     return {
@@ -74,7 +76,8 @@ export const sarif: Reporter = (result, { version, relativePath, policy }) => {
       message: { text: finding.message },
       // A live finding (ecs://…) has no line: the artifact alone says where.
       locations: [{ physicalLocation: { artifactLocation: location, ...(line > 0 ? { region: { startLine: line, startColumn: column, endLine, endColumn } } : {}) } }],
-      partialFingerprints: { [FINGERPRINT_KEY]: createHash('sha256').update(`${key}#${occurrence}`).digest('hex').slice(0, 32) },
+      partialFingerprints: { [FINGERPRINT_KEY]: identity },
+      ...(state !== undefined ? { baselineState: state } : {}),
       ...(finding.fix !== undefined
         ? {
             fixes: [
@@ -118,8 +121,12 @@ export const sarif: Reporter = (result, { version, relativePath, policy }) => {
         invocations: [{ executionSuccessful: result.errors.length === 0, ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}) }],
         columnKind: 'utf16CodeUnits',
         results,
+        ...(result.baseline !== undefined
+          ? { properties: { baseline: { file: result.baseline.file, new: result.baseline.new, existing: result.baseline.existing, changed: result.baseline.changed, fixed: result.baseline.fixed.length } } }
+          : {}),
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // `##[` written `\u0023#[` (the same JSON value): a string from a manifest never reads as a command in a CI log.
+  return `${JSON.stringify(log, null, 2).replace(/##\[/g, '\\u0023#[')}\n`;
 };

@@ -69,12 +69,16 @@ export function relativePaths(root: string): (path: string) => string {
 }
 
 /** A Terraform file's result without what it found in files already reported on their own; records the others. */
-function withoutLinkedSeen(result: FileResult, scannedAlone: ReadonlySet<string>, linkedDone: Set<string>): FileResult {
+function withoutLinkedSeen(result: FileResult, scannedAlone: ReadonlySet<string>, linkedDone: Set<string>, summary: Summary): FileResult {
   const seen = new Set<string>();
   for (const path of result.linked ?? []) {
     const absolute = resolve(path);
     if (scannedAlone.has(absolute)) seen.add(path);
-    else linkedDone.add(absolute);
+    else if (!linkedDone.has(absolute)) {
+      // Read and judged with the file that loads it: scanned, once.
+      linkedDone.add(absolute);
+      summary.filesScanned += 1;
+    }
   }
   if (seen.size === 0) return result;
   return { ...result, refs: result.refs.filter((ref) => !seen.has(ref.location.path)), findings: result.findings.filter((finding) => !seen.has(finding.location.path)) };
@@ -159,13 +163,13 @@ export async function scanPaths(paths: readonly string[], options: RunOptions): 
       continue;
     }
     let { result } = item;
-    summary.filesScanned += 1;
     // A file a Terraform `file()` reads is reported with the resource that reads it, once: not
     // again when the walk reaches it (the walk takes a directory's `.tf` files first), and not by
-    // the Terraform file when the walk reached it before.
+    // the Terraform file when the walk reached it before. It counts as scanned once.
     const absolute = resolve(result.path);
     if (linkedDone.has(absolute)) continue;
-    if (result.linked !== undefined) result = withoutLinkedSeen(result, scannedAlone, linkedDone);
+    summary.filesScanned += 1;
+    if (result.linked !== undefined) result = withoutLinkedSeen(result, scannedAlone, linkedDone, summary);
     if (result.refs.length > 0 && result.linked === undefined) scannedAlone.add(absolute);
     summary.refsFound += result.refs.length;
     findings.pushAll(result.findings);

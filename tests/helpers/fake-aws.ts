@@ -191,6 +191,12 @@ export interface FakeAwsFaults {
   unknownOperations?: string[];
   /** Added latency per request, in ms. */
   latencyMs?: number;
+  /**
+   * AWS-style request-rate throttling: a token bucket per region, service and operation (as ECS
+   * and ECR throttle each API of an account and region separately) holding `burst` requests and refilled at `perSecond`; a request
+   * that finds it empty gets ThrottlingException (counted in `throttledResponses`).
+   */
+  rateLimit?: { burst: number; perSecond: number };
   /** DescribeImages' ImageNotFoundException says which image id is missing only when this is not set. */
   terseImageNotFound?: boolean;
 }
@@ -561,6 +567,9 @@ export class FakeAwsServer {
   /** Roles assumed through STS, keyed by the temporary access key id handed out. */
   readonly assumedRoles = new Map<string, { roleArn: string; sessionName: string; sourceAccessKeyId?: string }>();
   private throttled: Record<string, number> = {};
+  /** Requests refused by `rateLimit`. */
+  throttledResponses = 0;
+  private buckets = new Map<string, { tokens: number; at: number }>();
   private server: http.Server | https.Server;
   url = '';
   private stsCounter = 0;
@@ -614,6 +623,8 @@ export class FakeAwsServer {
     this.throttled = {};
     this.skewRejections = 0;
     this.maxInFlight = 0;
+    this.throttledResponses = 0;
+    this.buckets.clear();
   }
 
   count(op: string, region?: string): number {
@@ -720,6 +731,19 @@ export class FakeAwsServer {
     }
     if (f.unknownOperations?.includes(ctx.op)) {
       throw new AwsError('UnknownOperationException', '', 400);
+    }
+    if (f.rateLimit !== undefined && ctx.service !== 'sts') {
+      const key = `${ctx.region}:${ctx.service}:${ctx.op}`;
+      const now = Date.now();
+      const bucket = this.buckets.get(key) ?? { tokens: f.rateLimit.burst, at: now };
+      bucket.tokens = Math.min(f.rateLimit.burst, bucket.tokens + ((now - bucket.at) / 1000) * f.rateLimit.perSecond);
+      bucket.at = now;
+      this.buckets.set(key, bucket);
+      if (bucket.tokens < 1) {
+        this.throttledResponses++;
+        throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+      }
+      bucket.tokens -= 1;
     }
     const limit = f.throttle?.[ctx.op];
     if (limit !== undefined) {

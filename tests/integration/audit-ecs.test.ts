@@ -78,7 +78,7 @@ describe('imagedrift audit ecs: the OTEL sidecar incident while it is happening'
     expect(lines.filter((l) => l.startsWith(`${LOC}#checkout-api`))).toEqual([
       `${LOC}#checkout-api: note Container \`checkout-api\` in Service \`prod/checkout\` uses \`4.2.1\` without a digest: the tag can be re-pushed [undigested-tag]`,
     ]);
-    expect(lines.at(-1)).toMatch(/^6 findings \(4 errors, 1 warning, 1 note\) in 1 service \(10 tasks, 2 image references\) across 1 cluster, 1 region, 1 account, as of \d{4}-\d\d-\d\dT[\d:.]+Z \(AWS time\)$/);
+    expect(lines.at(-1)).toMatch(/^6 findings \(4 errors, 1 warning, 1 note\) in 1 service; 10 tasks, 2 image references across 1 cluster, 1 region, 1 account, as of \d{4}-\d\d-\d\dT[\d:.]+Z \(AWS time\)$/);
     // The minimum calls: one of each ECS call, one DescribeRepositories and one DescribeImages for
     // the two repositories (each asked for its tag and the digests in use at once), no STS at all.
     expect(server.calls).toEqual({

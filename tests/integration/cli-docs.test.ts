@@ -61,7 +61,7 @@ describe('README', () => {
 
   it('pins what its CI snippets and workflows use: actions by commit SHA with the version beside it, images by digest', () => {
     const texts: Array<[string, string]> = [
-      ...yamlBlocks(section('Use in CI')).map((block, i): [string, string] => [`README Use in CI block ${i}`, block]),
+      ...yamlBlocks(readme).map((block, i): [string, string] => [`README YAML block ${i}`, block]),
       ...readdirSync(join(root, '.github', 'workflows')).map((name): [string, string] => [`.github/workflows/${name}`, readFileSync(join(root, '.github', 'workflows', name), 'utf8')]),
     ];
     let uses = 0;
@@ -74,9 +74,19 @@ describe('README', () => {
         expect(ref, `${where}: ${name}`).toMatch(/^[0-9a-f]{40}$/);
         expect(rest, `${where}: ${name}`).toMatch(/^ # v\d+\.\d+\.\d+$/);
       }
-      for (const match of text.matchAll(/^\s*image:\s*(\S+)/gm)) expect(match[1], where).toMatch(/@sha256:[0-9a-f]{64}$/);
+    }
+    // Images in the CI snippets and the Kubernetes audit's CronJob (the other examples show what is flagged).
+    for (const text of [...yamlBlocks(section('Use in CI')), ...yamlBlocks(section('Autofix pull requests')), ...yamlBlocks(section('Auditing live Kubernetes')).filter((block) => block.includes('kind: CronJob'))]) {
+      for (const match of text.matchAll(/^\s*image:\s*(\S+)/gm)) expect(match[1]).toMatch(/@sha256:[0-9a-f]{64}$/);
     }
     expect(uses).toBeGreaterThanOrEqual(5);
+  });
+
+  it('has workflows in every section that are valid by GitHub\'s own parser', () => {
+    const workflows = yamlBlocks(readme).filter((block) => /^on:/m.test(block) && /^jobs:/m.test(block));
+    // The gate, autofix pull requests, the nightly audit and its sharded form.
+    expect(workflows.length).toBeGreaterThanOrEqual(4);
+    for (const workflow of workflows) expect(workflowErrors('README.md', workflow)).toEqual([]);
   });
 
   it('ships workflows that are valid by GitHub\'s own parser', () => {

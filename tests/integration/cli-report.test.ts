@@ -44,13 +44,14 @@ describe('imagedrift scan outputs (CLI)', () => {
     ]);
     const md = readFileSync(join(dir, 'summary.md'), 'utf8');
     expect(md).toContain('| 🔴 error | 1 |');
-    expect(md).toContain('### `ecs/task.json`');
+    expect(md).toContain('### 🔴 Errors (1)');
+    expect(md).toContain('| `ecs/task.json:5:32` | 🔴 error |');
   });
 
   it('gives repository-relative paths to SARIF and GitHub annotations when run from a subdirectory', () => {
     const dir = repo();
     const result = cli(['scan', '--format', 'github', '--format', 'sarif=../r.sarif', '.'], join(dir, 'ecs'));
-    expect(result.stdout.split('\n')[1]).toBe(
+    expect(result.stdout.split('\n')[0]).toBe(
       '::error file=ecs/task.json,line=5,col=32,endColumn=90,title=latest-tag::Sidecar `otel` in task definition `api` uses floating tag `latest`: any task replacement can pull a different build',
     );
     const sarif = JSON.parse(readFileSync(join(dir, 'r.sarif'), 'utf8'));
@@ -62,7 +63,7 @@ describe('imagedrift scan outputs (CLI)', () => {
     const result = cli(['scan', '--format', 'json', '-o', 'report.json', '--format', 'github=annotations.txt', 'ecs'], dir);
     expect(result.stdout).toBe('');
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).schema).toBe('imagedrift.scan/v1');
-    expect(readFileSync(join(dir, 'annotations.txt'), 'utf8')).toMatch(/^::notice file=ecs\/task.json,line=4,/);
+    expect(readFileSync(join(dir, 'annotations.txt'), 'utf8')).toMatch(/^::error file=ecs\/task.json,line=5,[^\n]*\n::notice file=ecs\/task.json,line=4,/);
   });
 
   it('refuses two reports on stdout, two on one file, an unknown format and a stray --output', () => {
@@ -73,9 +74,9 @@ describe('imagedrift scan outputs (CLI)', () => {
     const sameFile = cli(['scan', '--format', 'sarif=x.out', '--format', 'markdown=./x.out', 'ecs'], dir);
     expect(sameFile.code).toBe(2);
     expect(sameFile.stderr).toBe('imagedrift: ./x.out: both the sarif and the markdown report would be written there\n');
-    const unknown = cli(['scan', '--format', 'html=x.html', 'ecs'], dir);
+    const unknown = cli(['scan', '--format', 'xml=x.xml', 'ecs'], dir);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("option '-f, --format <format[=file]>' argument 'html=x.html' is invalid. expected one of text, json, sarif, github, markdown");
+    expect(unknown.stderr).toContain("option '-f, --format <format[=file]>' argument 'xml=x.xml' is invalid. expected one of text, json, sarif, github, markdown, html");
     const stray = cli(['scan', '--format', 'sarif=a.sarif', '--output', 'b.txt', 'ecs'], dir);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toBe('imagedrift: --output has no report to write: every --format already names its file\n');
@@ -85,10 +86,27 @@ describe('imagedrift scan outputs (CLI)', () => {
   it('links Markdown to the commit on GitHub Actions and GitLab CI, or to --link-base', () => {
     const dir = repo();
     const gh = cli(['scan', '--format', 'markdown', 'ecs'], dir, { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/deploy', GITHUB_SHA: 'abc123' });
-    expect(gh.stdout).toContain('[5:32](https://github.com/acme/deploy/blob/abc123/ecs/task.json#L5)');
+    expect(gh.stdout).toContain('[`ecs/task.json:5:32`](https://github.com/acme/deploy/blob/abc123/ecs/task.json#L5)');
     const gl = cli(['scan', '--format', 'markdown', 'ecs'], dir, { CI_PROJECT_URL: 'https://gitlab.example.com/acme/deploy', CI_COMMIT_SHA: 'def456' });
-    expect(gl.stdout).toContain('[5:32](https://gitlab.example.com/acme/deploy/-/blob/def456/ecs/task.json#L5)');
+    expect(gl.stdout).toContain('[`ecs/task.json:5:32`](https://gitlab.example.com/acme/deploy/-/blob/def456/ecs/task.json#L5)');
     const explicit = cli(['scan', '--format', 'markdown', '--link-base', 'https://git.example.org/view/', 'ecs'], dir, { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'a/b', GITHUB_SHA: 'c' });
-    expect(explicit.stdout).toContain('[5:32](https://git.example.org/view/ecs/task.json#L5)');
+    expect(explicit.stdout).toContain('[`ecs/task.json:5:32`](https://git.example.org/view/ecs/task.json#L5)');
+  });
+
+  it('prints hostile names inert in every human format: no workflow command, no terminal escape', () => {
+    const dir = repo();
+    const evil = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "p\\n::error file=x::injected"\nspec:\n  containers:\n    - name: "c\\u001b[2J\\n::warning::also"\n      image: nginx:latest\n';
+    writeFileSync(join(dir, 'evil.yaml'), evil);
+    const result = cli(['scan', '--format', 'text', '--format', 'github=gh.txt', '--format', 'markdown=r.md', '--format', 'html=r.html', 'evil.yaml'], dir);
+    expect(result.code).toBe(1);
+    const outputs = { text: result.stdout, github: readFileSync(join(dir, 'gh.txt'), 'utf8'), markdown: readFileSync(join(dir, 'r.md'), 'utf8'), html: readFileSync(join(dir, 'r.html'), 'utf8') };
+    for (const [format, out] of Object.entries(outputs)) {
+      expect(out, format).not.toContain('\u001b');
+      const commands = out.split('\n').filter((line) => /^\s*::/.test(line));
+      // Only the github format's own annotations start with `::`, one per finding, with the names escaped inside.
+      if (format === 'github') expect(commands.every((line) => /^::(error|warning|notice) file=evil\.yaml,/.test(line)), commands.join('\n')).toBe(true);
+      else expect(commands, format).toEqual([]);
+    }
+    expect(result.stdout).toContain('Container `c\\u001b[2J\\n::warning::also` in Pod `p\\n::error file=x::injected`');
   });
 });

@@ -98,9 +98,10 @@ describe('other inputs', () => {
     writeFileSync(join(dir, 'containers.json'), `[${Array.from({ length: count }, (_, i) => `{"name": "c${i}", "image": "nginx:1.${i}"}`).join(',\n')}]\n`);
     // A small stack (80 KB) stands for a file ten times larger: a spread call over these references overflows it.
     const { code, stdout, stderr } = run(['scan', '--format', 'text', '--format', `markdown=${join(dir, 'report.md')}`, '--format', `json=${join(dir, 'report.json')}`, join(dir, 'containers.json')], { nodeArgs: ['--stack-size=80'] });
-    expect(stderr.replace(/Error: unrecognized flag.*\nTry --help for options\n/g, '')).toBe('');
+    expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout.trim().split('\n').at(-1)).toBe(`${count} findings (0 errors, ${count} warnings, 0 notes) in 1 file, ${count} image references`);
+    const n = count.toLocaleString('en-US');
+    expect(stdout.trim().split('\n').at(-1)).toBe(`${n} findings (0 errors, ${n} warnings, 0 notes) in 1 file, ${n} image references`);
   });
 
   it('says `symlink loop` for two links to each other, in a directory and on the command line', () => {
@@ -137,7 +138,7 @@ describe('stdout (low)', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stderr.replace(/Error: unrecognized flag.*\nTry --help for options\n/g, '')).toBe('');
+    expect(stderr).toBe('');
     expect(code).toBe(1);
   });
 
@@ -145,7 +146,7 @@ describe('stdout (low)', () => {
     const full = openSync('/dev/full', 'w');
     try {
       const { code, stderr } = run(['scan', 'examples'], { stdio: ['ignore', full, 'pipe'] });
-      expect(stderr.replace(/Error: unrecognized flag.*\nTry --help for options\n/g, '')).toBe('imagedrift: cannot write the report to stdout: ENOSPC\n');
+      expect(stderr).toBe('imagedrift: cannot write the report to stdout: ENOSPC\n');
       expect(code).toBe(2);
     } finally {
       closeSync(full);

@@ -65,7 +65,9 @@ describe('imagedrift scan (CLI)', () => {
       image: { raw: 'public.ecr.aws/aws-observability/aws-otel-collector:latest', registry: 'public.ecr.aws', repository: 'aws-observability/aws-otel-collector', tag: 'latest' },
       container: { name: 'aws-otel-collector', role: 'sidecar', roleReason: 'known sidecar image' },
       workload: { kind: 'TaskDefinition', name: 'checkout-api' },
+      identity: sidecar.identity,
     });
+    expect(sidecar.identity).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('reads a Dockerfile and a Terraform file named on the command line, from the bundle (issue 13)', () => {

@@ -249,12 +249,46 @@ describe('the progress line on stderr', () => {
     ]);
   });
 
-  it('writes nothing when stderr is not a terminal', () => {
+  it('prints a whole line at most every 10 s when stderr is not a terminal (CI logs), and one while updates stall', () => {
     const written: string[] = [];
-    const display = progressDisplay({ isTTY: false, write: (s) => written.push(s) > 0 });
-    display.update(p({}));
+    let t = 1_000_000;
+    let tick: (() => void) | undefined;
+    let stopped = false;
+    const display = progressDisplay(
+      { isTTY: false, write: (s) => written.push(s) > 0 },
+      { now: () => t, every: (ms, f) => ((tick = f), expect(ms).toBe(10_000), () => void (stopped = true)) },
+    );
+    display.update(p({})); // at the start: nothing yet
+    t += 4_000;
+    display.update(p({ tasksDone: 1600 }));
+    t += 6_000; // 10 s since the start
+    display.update(p({ tasksDone: 1700 }));
+    t += 9_999;
+    display.update(p({ tasksDone: 1800 })); // 9.999 s after the last line: not yet
+    tick!(); // the timer fires too early as well: nothing
+    t += 1;
+    tick!(); // 10 s since the last line, no update since: the latest state again, so the log shows the job alive
+    t += 10_000;
+    display.update(p({ tasksDone: 3007, phase: 'done' }));
     display.done();
+    expect(written).toEqual([
+      'auditing ECS: clusters 1/3, services 120/300, tasks 1700/3007 (10s)\n',
+      'auditing ECS: clusters 1/3, services 120/300, tasks 1800/3007 (20s)\n',
+      'auditing ECS: clusters 1/3, services 120/300, tasks 3007/3007 (30s)\n',
+    ]);
+    expect(stopped).toBe(true);
+  });
+
+  it('prints nothing with --progress none, and redraws in place with --progress tty even when not a terminal', () => {
+    const written: string[] = [];
+    const none = progressDisplay({ isTTY: true, write: (s) => written.push(s) > 0 }, { mode: 'none' });
+    none.update(p({}));
+    none.done();
     expect(written).toEqual([]);
+    const tty = progressDisplay({ isTTY: false, write: (s) => written.push(s) > 0 }, { mode: 'tty', now: () => 0 });
+    tty.update(p({}));
+    tty.done();
+    expect(written).toEqual(['\r\u001b[Kauditing ECS: clusters 1/3, services 120/300, tasks 1500/3007', '\r\u001b[K']);
   });
 });
 
@@ -264,7 +298,7 @@ describe('the text summary line', () => {
     snap.incomplete.push({ scope: 'region', id: 'eu-west-1', region: 'eu-west-1', operation: 'ListClusters', code: 'AccessDeniedException', reason: 'no' });
     const { result, stats } = auditResult(snap, policy);
     expect(auditSummaryLine(result, stats)).toBe(
-      '3 findings (2 errors, 1 warning, 0 notes) in 1 service (2 tasks, 1 image reference) across 1 cluster, 1 region, 1 account, as of 2025-06-02T02:00:09.000Z (AWS time); incomplete: 1 scope not read',
+      '3 findings (2 errors, 1 warning, 0 notes) in 1 service; 2 tasks, 1 image reference across 1 cluster, 1 region, 1 account, as of 2025-06-02T02:00:09.000Z (AWS time); incomplete: 1 scope not read',
     );
   });
 });

@@ -15,12 +15,12 @@ function report(findings: Finding[], extra: Partial<ScanResult> = {}, relativePa
 }
 
 describe('GitHub Actions reporter', () => {
-  it('writes ::error / ::warning / ::notice with file, line, col, endColumn and the rule as title', () => {
+  it('writes ::error / ::warning / ::notice with file, line, col, endColumn and the rule as title, errors first', () => {
     expect(
       report([
-        finding({ message: 'Sidecar `otel` uses floating tag `latest`' }),
-        finding({ severity: 'warning', ruleId: 'mutable-tag', message: 'w' }),
         finding({ severity: 'note', ruleId: 'undigested-tag', message: 'n' }),
+        finding({ severity: 'warning', ruleId: 'mutable-tag', message: 'w' }),
+        finding({ message: 'Sidecar `otel` uses floating tag `latest`' }),
       ]),
     ).toEqual([
       '::error file=deploy/app.yaml,line=7,col=14,endColumn=36,title=latest-tag::Sidecar `otel` uses floating tag `latest`',
@@ -42,15 +42,32 @@ describe('GitHub Actions reporter', () => {
     expect(line).toBe('::error file=a%2Cb%3Ac.yaml,line=1,col=1,endColumn=2,title=latest-tag::line one%0Aline two: 50%25');
   });
 
-  it('gives repository-relative paths, and reports skipped files and errors', () => {
-    const lines = report([finding({ location: { path: '/work/repo/deploy/app.yaml', line: 2, column: 3, endLine: 2, endColumn: 4 } })], { skipped: [{ path: '/work/repo/chart/t.yaml', reason: 'a Go/Helm template' }], errors: ['x: cannot read'] }, (p) =>
-      p.replace('/work/repo/', ''),
+  it('gives repository-relative paths, reports skipped templates in one notice, other skipped files and errors each', () => {
+    const templates = Array.from({ length: 12 }, (_, i) => ({ path: `/work/repo/chart/t${i}.yaml`, reason: 'a Go/Helm template, not plain YAML: scan the rendered output' }));
+    const lines = report(
+      [finding({ location: { path: '/work/repo/deploy/app.yaml', line: 2, column: 3, endLine: 2, endColumn: 4 } })],
+      { skipped: [...templates, { path: '/work/repo/big.yaml', reason: 'larger than --max-file-size (10M)' }], errors: ['x: cannot read'] },
+      (p) => p.replace('/work/repo/', ''),
     );
     expect(lines).toEqual([
       '::error file=deploy/app.yaml,line=2,col=3,endColumn=4,title=latest-tag::m',
-      '::warning file=chart/t.yaml,title=skipped::skipped: a Go/Helm template',
+      '::notice title=skipped templates::12 Go/Helm templates were skipped (scan the rendered output: helm template … | imagedrift scan -): chart/t0.yaml, chart/t1.yaml, chart/t2.yaml, chart/t3.yaml, chart/t4.yaml, chart/t5.yaml, chart/t6.yaml, chart/t7.yaml, chart/t8.yaml, chart/t9.yaml and 2 more',
+      '::warning file=big.yaml,title=skipped::skipped: larger than --max-file-size (10M)',
       '::error title=imagedrift::x: cannot read',
       '1 finding (1 error, 0 warnings, 0 notes) in 1 file, 1 image reference',
     ]);
+  });
+
+  it('escapes control characters, so a name cannot start a workflow command or repaint the log', () => {
+    const lines = report([finding({ message: 'Container `a\n::error::pwned` \u001b[2J', location: { path: 'x\n::warning::y.yaml', line: 1, column: 1, endLine: 1, endColumn: 2 } })]);
+    expect(lines[0]).toBe('::error file=x%0A%3A%3Awarning%3A%3Ay.yaml,line=1,col=1,endColumn=2,title=latest-tag::Container `a%0A::error::pwned` \\u001b[2J');
+    expect(lines.every((line, i) => i === 0 || !/^\s*::/.test(line) || line.startsWith('::'))).toBe(true);
+  });
+
+  it('puts new findings first within a severity and marks them in the title', () => {
+    const lines = report([finding({ message: 'old', baseline: 'existing' }), finding({ message: 'fresh', baseline: 'new' })], {
+      baseline: { file: 'base.json', new: 1, existing: 1, changed: 0, newBySeverity: { error: 1, warning: 0, note: 0 }, fixed: [] },
+    });
+    expect(lines.slice(0, 2)).toEqual(['::error file=deploy/app.yaml,line=7,col=14,endColumn=36,title=latest-tag (new)::fresh', '::error file=deploy/app.yaml,line=7,col=14,endColumn=36,title=latest-tag::old']);
   });
 });

@@ -37,8 +37,18 @@ describe('live locations', () => {
 
   it('markdown links nothing and shows no line', () => {
     const out = markdown(result, ctx);
-    expect(out).toContain('| — | ');
+    expect(out).toContain(`| \`${path}\` | 🔴 error |`);
     expect(out).not.toContain('https://github.com/o/r/blob/abc/ecs');
+  });
+
+  it('counts workloads, not files, in the summary of every human format', () => {
+    // Without the audit's figures, the workloads with findings; with them, services of how many audited and the scope.
+    expect(text(result, ctx).trimEnd().split('\n').at(-1)).toBe('1 finding (1 error, 0 warnings, 0 notes) in 1 workload, 1 image reference');
+    const audited: ScanResult = { ...result, live: { source: 'ecs', unit: 'service', workloads: 300, scope: '3,000 tasks, 600 image references across 3 clusters, 1 region, 1 account' } };
+    const line = '1 finding (1 error, 0 warnings, 0 notes) in 1 service (of 300 audited); 3,000 tasks, 600 image references across 3 clusters, 1 region, 1 account';
+    expect(text(audited, ctx).trimEnd().split('\n').at(-1)).toBe(line);
+    expect(markdown(audited, ctx)).toContain(line);
+    expect(github(audited, ctx).trimEnd().split('\n').at(-1)).toBe(line);
   });
 
   it('sarif has no region and validates', () => {

@@ -104,7 +104,7 @@ describe('SARIF reporter', () => {
   });
 
   it('keeps fingerprints stable across runs and line moves, and distinct for distinct findings', () => {
-    const fingerprints = (text: string) => (log(scanned(text)).runs[0].results as any[]).map((r) => r.partialFingerprints['imagedrift/v1'] as string);
+    const fingerprints = (text: string) => (log(scanned(text)).runs[0].results as any[]).map((r) => r.partialFingerprints['imagedrift/v2'] as string);
     const before = fingerprints(POD);
     expect(fingerprints(POD)).toEqual(before);
     const moved = POD.replace('spec:\n', 'spec:\n  # a comment\n  restartPolicy: Always\n');
@@ -113,7 +113,9 @@ describe('SARIF reporter', () => {
     const twice = POD.replace('    - name: otel', '    - name: app2\n      image: ghcr.io/acme/web:1.2.3\n    - name: otel').replace('name: app2', 'name: app');
     const dup = fingerprints(twice);
     expect(new Set(dup).size).toBe(3); // the same image twice in one container name still gets two fingerprints
-    expect(fingerprints(POD.replace('1.2.3', '1.2.4'))[0]).not.toBe(before[0]);
+    // A tag bump keeps the identity (the image repository is part of it, not the tag); another repository does not.
+    expect(fingerprints(POD.replace('1.2.3', '1.2.4'))[0]).toBe(before[0]);
+    expect(fingerprints(POD.replace('ghcr.io/acme/web', 'ghcr.io/acme/shop'))[0]).not.toBe(before[0]);
   });
 
   it('carries a proposed pin as a fix', () => {
